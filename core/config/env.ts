@@ -1,0 +1,88 @@
+import { z } from "zod";
+
+/**
+ * Every environment variable Flexguard reads, with defaults that work on a fresh machine.
+ * Empty strings count as unset so that a blank line in .env does not override a default.
+ */
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema);
+
+const port = (fallback: number) =>
+  opt(z.coerce.number().int("must be a whole number").min(0).max(65535, "must be a TCP port (0-65535)").default(fallback));
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), "must look like postgresql://user@host:5432/database");
+const redisUrl = z.string().refine((v) => /^rediss?:\/\/[^/]+/.test(v), "must look like redis://host:6379");
+const uuidList = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.uuid("each entry must be a subscription id (a GUID)")));
+
+export const envSchema = z
+  .object({
+    NODE_ENV: opt(z.enum(["development", "test", "production"]).default("development")),
+    LOG_LEVEL: opt(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info")),
+
+    DATABASE_URL: opt(postgresUrl.default("postgresql://postgres@127.0.0.1:5432/flexguard")),
+    REDIS_URL: opt(redisUrl.default("redis://127.0.0.1:6379")),
+    // BullMQ key prefix: separate installations (or test runs) sharing one Redis never see each other's jobs.
+    QUEUE_PREFIX: opt(z.string().regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only").default("flexguard")),
+
+    WEB_HOST: opt(z.string().default("127.0.0.1")),
+    WEB_PORT: port(3000),
+
+    // "emulator": the bundled local Azure Resource Manager; "azure": the real cloud through @azure/identity.
+    AZURE_MODE: opt(z.enum(["emulator", "azure"]).default("emulator")),
+    AZURE_SUBSCRIPTIONS: opt(uuidList.optional()),
+    AZURE_MANAGEMENT_GROUP: opt(z.string().regex(/^[A-Za-z0-9._()-]{1,90}$/, "must be a management group id").optional()),
+    AZURE_ENDPOINT: opt(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
+    // Which @azure/identity credential to use in azure mode; "default" is DefaultAzureCredential's chain.
+    AZURE_CREDENTIAL: opt(
+      z.enum(["default", "environment", "workload-identity", "managed-identity", "cli"]).default("default"),
+    ),
+
+    EMULATOR_HOST: opt(z.string().default("127.0.0.1")),
+    EMULATOR_PORT: port(4010),
+    EMULATOR_SEED: opt(z.coerce.number().int().min(0).default(1)),
+    EMULATOR_SERVERS: opt(z.coerce.number().int().min(1).max(100_000).default(1200)),
+    EMULATOR_SUBSCRIPTIONS: opt(z.coerce.number().int().min(1).max(500).default(12)),
+    // The principal Flexguard acts as in emulator mode (an Entra object id).
+    EMULATOR_PRINCIPAL_ID: opt(z.uuid("must be an object id (a GUID)").default("00000000-0000-4000-8000-00000000f1e9")),
+    // Where the emulator writes its self-signed certificate and the clients read it to trust it.
+    EMULATOR_CERT_FILE: opt(z.string().default(".flexguard/emulator-cert.pem")),
+  })
+  .transform((e) => ({
+    ...e,
+    // In emulator mode the endpoint defaults to the local emulator; in azure mode to public ARM.
+    AZURE_ENDPOINT:
+      e.AZURE_ENDPOINT ??
+      (e.AZURE_MODE === "emulator" ? `https://${e.EMULATOR_HOST}:${e.EMULATOR_PORT}` : "https://management.azure.com"),
+  }));
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Thrown when the environment is wrong; its message names each variable, the reason and the expected form. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses an environment (process.env by default); throws ConfigError naming every bad variable. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? "environment");
+    return `  ${name}: ${issue.message} (got ${JSON.stringify(source[name] ?? "")})`;
+  });
+  throw new ConfigError(
+    `Flexguard's configuration is invalid:\n${lines.join("\n")}\nFix these variables (see .env.example for every setting).`,
+  );
+}
+
+let cached: Env | undefined;
+
+/** The process's configuration, parsed once on first use. */
+export function env(): Env {
+  return (cached ??= parseEnv());
+}
