@@ -1,0 +1,55 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { checkServices } from "@/core/health/check-services";
+import { requestScan } from "@/core/inventory/request-scan";
+import { waitForScan, type ScanRecord } from "@/core/inventory/get-scan";
+
+const seconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
+  return n;
+};
+
+/** flexguard scan [--wait] [--json] [--timeout <s>]: asks the worker for an inventory scan. */
+export function registerScanCommand(program: Command): void {
+  program
+    .command("scan")
+    .description("inventory the configured Azure scope (joins a scan already queued or running)")
+    .option("--wait", "wait for the scan to finish and print its summary")
+    .option("--json", "print machine-readable JSON")
+    .option("--timeout <seconds>", "give up waiting after this long", seconds, 600)
+    .action(async (opts: { wait?: boolean; json?: boolean; timeout: number }) => {
+      await checkServices();
+      const { scanId, created } = await requestScan({ trigger: "cli", requestedBy: process.env.USER });
+      if (!opts.wait) {
+        print(opts.json, { scanId, created }, `${created ? "Queued" : "Joined running"} scan ${scanId}`);
+        return;
+      }
+      if (!opts.json) console.error(`${created ? "Queued" : "Joined running"} scan ${scanId}; waiting for the worker...`);
+      const scan = await waitForScan(scanId, { timeoutMs: opts.timeout * 1000 });
+      print(opts.json, summary(scan), describe(scan));
+      if (scan.status === "FAILED") process.exitCode = 1;
+    });
+}
+
+function summary(scan: ScanRecord) {
+  return {
+    scanId: scan.id,
+    status: scan.status,
+    startedAt: scan.startedAt,
+    finishedAt: scan.finishedAt,
+    durationMs: scan.startedAt && scan.finishedAt ? scan.finishedAt.getTime() - scan.startedAt.getTime() : null,
+    counts: scan.counts,
+    error: scan.error,
+  };
+}
+
+function describe(scan: ScanRecord): string {
+  const s = summary(scan);
+  const counts = Object.entries((s.counts ?? {}) as Record<string, number>).map(([k, v]) => `${v} ${k}`).join(", ");
+  const took = s.durationMs === null ? "" : ` in ${(s.durationMs / 1000).toFixed(1)} s`;
+  return `Scan ${s.scanId} ${s.status.toLowerCase()}${took}${counts ? `: ${counts}` : ""}${s.error ? `\n${s.error}` : ""}`;
+}
+
+function print(json: boolean | undefined, data: unknown, text: string): void {
+  console.log(json ? JSON.stringify(data, null, 2) : text);
+}

@@ -1,0 +1,16 @@
+// The flexguard command line. Each subcommand is thin: parse flags, call core, print.
+import { Command } from "commander";
+import { FLEXGUARD_VERSION } from "@/core/version";
+import { registerScanCommand } from "./commands/scan";
+import { runCommand } from "./run-command";
+
+const program = new Command()
+  .name("flexguard")
+  .description("Keeps fleets of Azure Database for PostgreSQL flexible servers backed up.")
+  .version(FLEXGUARD_VERSION)
+  .showHelpAfterError();
+
+registerScanCommand(program);
+
+
+await runCommand(() => program.parseAsync(process.argv));

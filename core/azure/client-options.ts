@@ -1,0 +1,38 @@
+import { readFileSync } from "node:fs";
+import type { CommonClientOptions } from "@azure/core-client";
+import { env, type Env } from "../config/env";
+import { AppError } from "../errors";
+import { ARM_SCOPE } from "./credential";
+import { FLEXGUARD_VERSION } from "../version";
+
+export interface ArmClientOptions extends CommonClientOptions {
+  endpoint: string;
+  credentialScopes: string[];
+}
+
+/**
+ * The options every Azure client is built with: the one endpoint, scope, TLS trust, user agent and retry policy.
+ * The SDK's default pipeline already retries 429 and 503 after Retry-After and backs off on other 5xx and network
+ * errors; these options only bound it.
+ */
+export function armClientOptions(config: Env = env()): ArmClientOptions {
+  return {
+    endpoint: config.AZURE_ENDPOINT,
+    credentialScopes: [ARM_SCOPE],
+    userAgentOptions: { userAgentPrefix: `flexguard/${FLEXGUARD_VERSION}` },
+    retryOptions: { maxRetries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 30_000 },
+    ...(config.AZURE_MODE === "emulator" ? { tlsOptions: { ca: emulatorCertificate(config) } } : {}),
+  };
+}
+
+function emulatorCertificate(config: Env): string {
+  try {
+    return readFileSync(config.EMULATOR_CERT_FILE, "utf8");
+  } catch (cause) {
+    throw new AppError(
+      "AZURE_UNREACHABLE",
+      `The emulator's certificate ${config.EMULATOR_CERT_FILE} cannot be read: start the emulator first (npm start, or npm run emulator), or set AZURE_MODE=azure to use real Azure.`,
+      { cause, retryable: true },
+    );
+  }
+}

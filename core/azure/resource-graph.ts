@@ -1,0 +1,43 @@
+import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import { env } from "../config/env";
+import { armClientOptions } from "./client-options";
+import { azureCredential } from "./credential";
+import { toAzureError } from "./errors";
+
+/** Resource Graph answers at most 1,000 rows a page. */
+export const MAX_PAGE_SIZE = 1000;
+
+export interface GraphScope {
+  /** Subscription ids; omitted = every subscription the principal can read. */
+  subscriptions?: string[];
+  managementGroups?: string[];
+}
+
+let client: ResourceGraphClient | undefined;
+function graphClient(): ResourceGraphClient {
+  return (client ??= new ResourceGraphClient(azureCredential(), armClientOptions()));
+}
+
+/**
+ * Streams a Resource Graph query page by page (objectArray rows), following $skipToken, so that
+ * callers write each page and never hold the whole result. The query must project `id`, or Azure
+ * produces no $skipToken.
+ */
+export async function* queryResourceGraph<Row>(query: string, scope: GraphScope, pageSize = MAX_PAGE_SIZE): AsyncGenerator<Row[]> {
+  let skipToken: string | undefined;
+  do {
+    let page;
+    try {
+      page = await graphClient().resources({
+        query,
+        subscriptions: scope.subscriptions,
+        managementGroups: scope.managementGroups,
+        options: { top: pageSize, skipToken, resultFormat: "objectArray" },
+      });
+    } catch (err) {
+      throw toAzureError(err, env().AZURE_ENDPOINT);
+    }
+    yield page.data as Row[];
+    skipToken = page.skipToken;
+  } while (skipToken);
+}

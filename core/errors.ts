@@ -1,0 +1,45 @@
+/** Every error code Flexguard answers with, and its HTTP status. */
+export const HTTP_STATUS = {
+  /** The request's body or parameters failed validation. */
+  VALIDATION_FAILED: 400,
+  /** The request body is not JSON. */
+  INVALID_JSON: 400,
+  /** No signed-in user or token. */
+  UNAUTHENTICATED: 401,
+  /** Signed in, but the role or subscription scope does not allow it. */
+  FORBIDDEN: 403,
+  /** The thing named does not exist (or is outside the caller's scope). */
+  NOT_FOUND: 404,
+  /** The request conflicts with the current state (e.g. a scan already running). */
+  CONFLICT: 409,
+  /** Postgres or Redis cannot be reached. */
+  SERVICE_UNAVAILABLE: 503,
+  /** Azure kept throttling after the retries the pipeline allows. */
+  AZURE_THROTTLED: 503,
+  /** Azure (or the emulator) answered with an error; its code and message are kept. */
+  AZURE_REQUEST_FAILED: 502,
+  /** Azure (or the emulator) could not be reached at all. */
+  AZURE_UNREACHABLE: 502,
+  /** The credential could not produce a token. */
+  AZURE_AUTHENTICATION_FAILED: 502,
+} as const;
+
+export type ErrorCode = keyof typeof HTTP_STATUS;
+
+/** An error a user is meant to read: a stable code, a message in plain words, and whether a retry may help. */
+export class AppError extends Error {
+  override name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly opts: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, { cause: opts.cause });
+  }
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+  get retryable(): boolean {
+    return this.opts.retryable ?? false;
+  }
+}

@@ -1,0 +1,27 @@
+import { db } from "../db/client";
+
+export type ScanRecord = NonNullable<Awaited<ReturnType<typeof getScan>>>;
+
+/** One scan record, or null. */
+export function getScan(scanId: string) {
+  return db().scan.findUnique({ where: { id: scanId } });
+}
+
+/** The most recent scan, finished or not. */
+export function latestScan() {
+  return db().scan.findFirst({ orderBy: { queuedAt: "desc" } });
+}
+
+export const isFinished = (status: string) => status === "SUCCEEDED" || status === "PARTIAL" || status === "FAILED";
+
+/** Polls a scan's row until it finishes (Postgres is the truth, not the queue) or the timeout passes. */
+export async function waitForScan(scanId: string, { timeoutMs = 10 * 60_000, intervalMs = 250 } = {}): Promise<ScanRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const scan = await getScan(scanId);
+    if (!scan) throw new Error(`Scan ${scanId} does not exist`);
+    if (isFinished(scan.status)) return scan;
+    if (Date.now() > deadline) throw new Error(`Scan ${scanId} did not finish within ${Math.round(timeoutMs / 1000)} s (status ${scan.status})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

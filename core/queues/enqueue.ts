@@ -1,0 +1,9 @@
+import type { z } from "zod";
+import type { QueueDefinition } from "./define-queue";
+import { producer } from "./connection";
+
+/** Validates a payload and adds it as a job with the queue's options and deduplicating job id. */
+export async function enqueue<N extends string, P extends z.ZodType>(q: QueueDefinition<N, P>, input: z.input<P>) {
+  const data = q.payload.parse(input) as z.infer<P>;
+  return producer(q).add(q.name, data, { ...q.jobOptions, jobId: q.jobId(data) });
+}

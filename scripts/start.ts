@@ -1,0 +1,141 @@
+// npm start (and npm run dev with --dev): brings up the whole product on one machine:
+// checks Postgres and Redis, applies migrations, seeds, starts the emulator (unless real Azure is configured),
+// the worker and the web app (building it when needed), prints the URL, and stops everything on Ctrl-C.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import readline from "node:readline";
+import { ConfigError, env } from "@/core/config/env";
+import { disconnectDb } from "@/core/db/client";
+import { checkServices, ServiceUnavailableError } from "@/core/health/check-services";
+import { closeProducers } from "@/core/queues";
+import { seed } from "../prisma/seed";
+
+const dev = process.argv.includes("--dev");
+const bin = (name: string) => path.join("node_modules", ".bin", name);
+const children: { name: string; proc: ChildProcess }[] = [];
+let stopping = false;
+
+function fail(message: string): never {
+  console.error(`\n${message}\n`);
+  void stop(1);
+  throw new Error("unreachable");
+}
+
+/** Starts a child process whose output is prefixed with its name; resolves when `ready` matches a line (if given). */
+function startChild(name: string, command: string, args: string[], ready?: RegExp, timeoutMs = 120_000): Promise<string> {
+  const proc = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: process.env });
+  children.push({ name, proc });
+  return new Promise((resolve, reject) => {
+    const timer = ready ? setTimeout(() => reject(new Error(`${name} did not become ready within ${timeoutMs / 1000} s`)), timeoutMs) : undefined;
+    const onLine = (line: string) => {
+      console.log(`[${name}] ${line}`);
+      const m = ready && line.match(ready);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    };
+    readline.createInterface({ input: proc.stdout! }).on("line", onLine);
+    readline.createInterface({ input: proc.stderr! }).on("line", onLine);
+    proc.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      if (!stopping) {
+        console.error(`[${name}] exited (${signal ?? `code ${code}`}); stopping Flexguard.`);
+        void stop(1);
+      }
+      reject(new Error(`${name} exited before it was ready`));
+    });
+    if (!ready) resolve("");
+  });
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await Promise.all(
+    children.map(
+      ({ proc }) =>
+        new Promise<void>((resolve) => {
+          if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
+          const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+          proc.once("exit", () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          proc.kill("SIGTERM");
+        }),
+    ),
+  );
+  await Promise.allSettled([closeProducers(), disconnectDb()]);
+  process.exit(code);
+}
+
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const visit = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const entry of readdirSync(p)) if (entry !== "generated" && entry !== "node_modules") visit(path.join(p, entry));
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  paths.forEach(visit);
+  return newest;
+}
+
+/** The production build is reused until a source it depends on changes. */
+function buildIsStale(): boolean {
+  const buildId = path.join(".next", "BUILD_ID");
+  if (!existsSync(buildId)) return true;
+  return newestMtime(["app", "core", "next.config.ts", "package-lock.json", "tsconfig.json"]) > statSync(buildId).mtimeMs;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.on(signal, () => {
+    console.log(`\nStopping Flexguard (${signal})...`);
+    void stop(0);
+  });
+
+try {
+  const config = env();
+  await checkServices(config, { createDatabase: true });
+
+  const migrate = spawnSync(bin("prisma"), ["migrate", "deploy"], { encoding: "utf8", env: process.env });
+  if (migrate.status !== 0) fail(`Applying database migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+  console.log("Database migrations applied.");
+  for (const line of await seed()) console.log(`Seeded: ${line}`);
+
+  if (config.AZURE_MODE === "emulator") {
+    await startChild("emulator", process.execPath, [
+      "--import", "tsx", "emulator/main.ts",
+      "--host", config.EMULATOR_HOST,
+      "--port", String(config.EMULATOR_PORT),
+      "--servers", String(config.EMULATOR_SERVERS),
+      "--subscriptions", String(config.EMULATOR_SUBSCRIPTIONS),
+      "--seed", String(config.EMULATOR_SEED),
+      "--cert-file", config.EMULATOR_CERT_FILE,
+      "--principal", config.EMULATOR_PRINCIPAL_ID,
+    ], /listening on https:\/\/\S+/);
+  } else {
+    console.log(`Using real Azure at ${config.AZURE_ENDPOINT}.`);
+  }
+
+  if (!dev && buildIsStale()) {
+    console.log("Building the web app (next build); this takes a minute the first time...");
+    const build = spawnSync(bin("next"), ["build"], { stdio: "inherit", env: process.env });
+    if (build.status !== 0) fail("The web app build failed (see above).");
+  }
+
+  await startChild("worker", process.execPath, ["--import", "tsx", "worker/main.ts"], /worker ready/);
+  await startChild(
+    "web",
+    bin("next"),
+    [dev ? "dev" : "start", "--hostname", config.WEB_HOST, "--port", String(config.WEB_PORT)],
+    /Ready in|started server on|✓ Ready/,
+  );
+  console.log(`\nFlexguard is running: http://${config.WEB_HOST}:${config.WEB_PORT}  (Ctrl-C stops it)\n`);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof ServiceUnavailableError) fail(err.message);
+  if (!stopping) fail(err instanceof Error ? err.message : String(err));
+}

@@ -1,0 +1,32 @@
+// The worker process: one BullMQ Worker per queue, closed gracefully on SIGTERM/SIGINT.
+import { ConfigError, env } from "@/core/config/env";
+import { disconnectDb } from "@/core/db/client";
+import { log } from "@/core/log";
+import { checkServices } from "@/core/health/check-services";
+import { startScanProcessor } from "./processors/scan";
+
+process.env.FLEXGUARD_SERVICE ??= "worker";
+
+try {
+  env();
+  await checkServices();
+} catch (err) {
+  console.error(err instanceof ConfigError || err instanceof Error ? err.message : err);
+  process.exit(1);
+}
+
+const workers = [startScanProcessor()];
+log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX }, "worker started");
+console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log().info({ signal }, "worker stopping: letting in-flight jobs finish");
+    await Promise.all(workers.map((w) => w.close()));
+    await disconnectDb();
+    process.exit(0);
+  });
+}
