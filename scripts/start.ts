@@ -12,6 +12,8 @@ import { closeProducers } from "@/core/queues";
 import { seed } from "../prisma/seed";
 
 const dev = process.argv.includes("--dev");
+// Next reports telemetry over the network by default; these machines (and many installations) have none.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
 const bin = (name: string) => path.join("node_modules", ".bin", name);
 const children: { name: string; proc: ChildProcess }[] = [];
 let stopping = false;

@@ -1,0 +1,13 @@
+// Points the product's configuration at this run's database, Redis prefix and emulator before any test imports core/.
+import { inject } from "vitest";
+
+process.env.NODE_ENV = "test";
+process.env.LOG_LEVEL = process.env.LOG_LEVEL || "warn";
+process.env.DATABASE_URL = inject("databaseUrl");
+process.env.REDIS_URL = inject("redisUrl");
+process.env.QUEUE_PREFIX = inject("queuePrefix");
+process.env.AZURE_MODE = "emulator";
+process.env.AZURE_ENDPOINT = inject("emulatorUrl");
+process.env.EMULATOR_CERT_FILE = inject("emulatorCertFile");
+process.env.EMULATOR_PRINCIPAL_ID = inject("emulatorPrincipalId");
+delete process.env.AZURE_SUBSCRIPTIONS;
