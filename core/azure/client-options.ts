@@ -4,6 +4,10 @@ import { env, type Env } from "../config/env";
 import { AppError } from "../errors";
 import { ARM_SCOPE } from "./credential";
 import { FLEXGUARD_VERSION } from "../version";
+import { azureCallRecorderPolicy, resourceGraphQuotaPolicy, ResourceGraphQuota } from "./policies";
+
+/** One quota tracker per process: Resource Graph's quota belongs to the principal, whichever client asks. */
+export const resourceGraphQuota = new ResourceGraphQuota();
 
 export interface ArmClientOptions extends CommonClientOptions {
   endpoint: string;
@@ -21,6 +25,11 @@ export function armClientOptions(config: Env = env()): ArmClientOptions {
     credentialScopes: [ARM_SCOPE],
     userAgentOptions: { userAgentPrefix: `flexguard/${FLEXGUARD_VERSION}` },
     retryOptions: { maxRetries: 4, retryDelayInMs: 500, maxRetryDelayInMs: 30_000 },
+    additionalPolicies: [
+      // perRetry: every attempt spends quota and is a call worth recording.
+      { policy: resourceGraphQuotaPolicy(resourceGraphQuota), position: "perRetry" },
+      { policy: azureCallRecorderPolicy(), position: "perRetry" },
+    ],
     ...(config.AZURE_MODE === "emulator" ? { tlsOptions: { ca: emulatorCertificate(config) } } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // Points the product's configuration at this run's database, Redis prefix and emulator before any test imports core/.
 import { inject } from "vitest";
 
-process.env.NODE_ENV = "test";
+(process.env as Record<string, string>).NODE_ENV = "test";
 process.env.LOG_LEVEL = process.env.LOG_LEVEL || "warn";
 process.env.DATABASE_URL = inject("databaseUrl");
 process.env.REDIS_URL = inject("redisUrl");

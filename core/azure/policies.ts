@@ -1,0 +1,117 @@
+import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
+import { noteAzureCall } from "./call-log";
+
+const sleep = (ms: number, signal?: PipelineRequest["abortSignal"]) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new Error("aborted"));
+    }, { once: true });
+  });
+
+/** Parses Resource Graph's `x-ms-user-quota-resets-after` (hh:mm:ss) into milliseconds. */
+export function parseQuotaResetsAfter(value: string | undefined): number | undefined {
+  const m = value?.match(/^(\d+):(\d{2}):(\d{2})(?:\.(\d+))?$/);
+  if (!m) return undefined;
+  const fraction = m[4] ? Number(`0.${m[4]}`) : 0;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3]) + fraction) * 1000;
+}
+
+/**
+ * Paces Resource Graph queries by the quota headers so that Flexguard waits before it is throttled instead of
+ * after: each response says how many queries remain in the window and when it resets; once the remaining
+ * queries (less those already in flight) are used up, further queries wait for the reset.
+ */
+export class ResourceGraphQuota {
+  remaining: number | undefined;
+  resetsAt = 0;
+  inFlight = 0;
+  /** Total time spent waiting for the window, for benchmarks and logs. */
+  waitedMs = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** How long a query sent now must wait; 0 when it may go at once. Reserves a slot when it returns 0. */
+  reserve(): number {
+    const now = this.now();
+    if (this.remaining !== undefined && now >= this.resetsAt) this.remaining = undefined; // a new window: learn it anew
+    if (this.remaining === undefined) {
+      // Unknown window: let one query learn it before the others go.
+      if (this.inFlight > 0) return 50;
+    } else if (this.remaining - this.inFlight <= 0) {
+      return Math.max(this.resetsAt - now, 1);
+    }
+    this.inFlight++;
+    return 0;
+  }
+
+  /** Records the headers of a finished query (or its failure, with no headers). */
+  settle(remaining: number | undefined, resetsAfterMs: number | undefined): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (remaining === undefined || resetsAfterMs === undefined) return;
+    const resetsAt = this.now() + resetsAfterMs;
+    // Responses can arrive out of order: within one window the lowest count is the truest.
+    if (this.remaining === undefined || resetsAt > this.resetsAt + 1000 || remaining < this.remaining) this.remaining = remaining;
+    this.resetsAt = Math.max(this.resetsAt, resetsAt);
+  }
+}
+
+const RESOURCE_GRAPH_PATH = /\/providers\/microsoft\.resourcegraph\/resources$/i;
+
+export function resourceGraphQuotaPolicy(quota: ResourceGraphQuota): PipelinePolicy {
+  return {
+    name: "flexguardResourceGraphQuota",
+    async sendRequest(request: PipelineRequest, next) {
+      if (!RESOURCE_GRAPH_PATH.test(new URL(request.url).pathname)) return next(request);
+      for (let wait = quota.reserve(); wait > 0; wait = quota.reserve()) {
+        quota.waitedMs += wait;
+        await sleep(wait, request.abortSignal);
+      }
+      let response: PipelineResponse | undefined;
+      try {
+        response = await next(request);
+        return response;
+      } finally {
+        const remaining = response?.headers.get("x-ms-user-quota-remaining");
+        quota.settle(remaining === undefined ? undefined : Number(remaining), parseQuotaResetsAfter(response?.headers.get("x-ms-user-quota-resets-after")));
+      }
+    },
+  };
+}
+
+/** Records every attempt (retries included) with Azure's request and correlation ids, for job history and metrics. */
+export function azureCallRecorderPolicy(): PipelinePolicy {
+  return {
+    name: "flexguardAzureCallRecorder",
+    async sendRequest(request, next) {
+      const started = performance.now();
+      const url = new URL(request.url);
+      const path = url.pathname + url.search;
+      try {
+        const response = await next(request);
+        noteAzureCall({
+          method: request.method,
+          path,
+          status: response.status,
+          durationMs: Math.round(performance.now() - started),
+          requestId: response.headers.get("x-ms-request-id") ?? null,
+          correlationId: response.headers.get("x-ms-correlation-request-id") ?? null,
+          errorCode: response.status >= 400 ? errorCodeOf(response) : null,
+        });
+        return response;
+      } catch (err) {
+        noteAzureCall({ method: request.method, path, status: null, durationMs: Math.round(performance.now() - started), requestId: null, correlationId: null, errorCode: (err as { code?: string }).code ?? "REQUEST_SEND_ERROR" });
+        throw err;
+      }
+    },
+  };
+}
+
+function errorCodeOf(response: PipelineResponse): string | null {
+  try {
+    return (JSON.parse(response.bodyAsText ?? "") as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+}
