@@ -1,7 +1,5 @@
-import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { env } from "../config/env";
-import { armClientOptions } from "./client-options";
-import { azureCredential } from "./credential";
+import { resourceGraphClient } from "./clients";
 import { toAzureError } from "./errors";
 
 /** Resource Graph answers at most 1,000 rows a page. */
@@ -11,11 +9,6 @@ export interface GraphScope {
   /** Subscription ids; omitted = every subscription the principal can read. */
   subscriptions?: string[];
   managementGroups?: string[];
-}
-
-let client: ResourceGraphClient | undefined;
-function graphClient(): ResourceGraphClient {
-  return (client ??= new ResourceGraphClient(azureCredential(), armClientOptions()));
 }
 
 /**
@@ -28,7 +21,7 @@ export async function* queryResourceGraph<Row>(query: string, scope: GraphScope,
   do {
     let page;
     try {
-      page = await graphClient().resources({
+      page = await resourceGraphClient().resources({
         query,
         subscriptions: scope.subscriptions,
         managementGroups: scope.managementGroups,
