@@ -1,0 +1,305 @@
+// Wire shapes: how each entity looks in an ARM response and as a Resource Graph row. Kept in one
+// place so the two views of the same record cannot drift apart.
+import { ROLE_DEFINITIONS } from "../roles.ts";
+import type {
+  BackupInstanceEntity,
+  JobEntity,
+  PolicyEntity,
+  RoleAssignmentEntity,
+  ServerEntity,
+  VaultEntity,
+} from "./entities.ts";
+
+export const TYPE = {
+  server: "Microsoft.DBforPostgreSQL/flexibleServers",
+  vault: "Microsoft.DataProtection/backupVaults",
+  policy: "Microsoft.DataProtection/backupVaults/backupPolicies",
+  backupInstance: "Microsoft.DataProtection/backupVaults/backupInstances",
+  job: "Microsoft.DataProtection/backupVaults/backupJobs",
+  roleAssignment: "Microsoft.Authorization/roleAssignments",
+} as const;
+
+export type ArgTable = "resources" | "recoveryservicesresources" | "authorizationresources";
+
+/** A Resource Graph row: the document KQL sees, plus precomputed keys for scoping. */
+export interface ArgRow {
+  key: string;
+  /** lower-case subscription id, "" for tenant-level rows */
+  subscriptionKey: string;
+  /** lower-case `/subscriptions/x/resourcegroups/y`, "" above resource-group level */
+  resourceGroupKey: string;
+  doc: Record<string, unknown>;
+}
+
+function argBase(
+  id: string,
+  name: string,
+  type: string,
+  tenantId: string,
+  location: string,
+  subscriptionId: string,
+  resourceGroup: string,
+): Record<string, unknown> {
+  return {
+    id,
+    name,
+    type: type.toLowerCase(),
+    tenantId,
+    kind: "",
+    location,
+    // Resource Graph lower-cases resource group names.
+    resourceGroup: resourceGroup.toLowerCase(),
+    subscriptionId,
+    managedBy: "",
+    sku: null,
+    plan: null,
+    properties: {},
+    tags: null,
+    identity: null,
+    zones: null,
+    extendedLocation: null,
+  };
+}
+
+export function serverProperties(server: ServerEntity): Record<string, unknown> {
+  return {
+    version: server.version,
+    state: server.state,
+    fullyQualifiedDomainName: `${server.name}.postgres.database.azure.com`,
+    administratorLogin: "pgadmin",
+    storage: { storageSizeGB: server.storageSizeGB, type: server.storageType, autoGrow: "Disabled" },
+    backup: { backupRetentionDays: 7, geoRedundantBackup: "Disabled", earliestRestoreDate: server.createdAt },
+    network: { publicNetworkAccess: "Disabled" },
+    highAvailability: { mode: "Disabled" },
+    availabilityZone: "1",
+  };
+}
+
+export function serverArm(server: ServerEntity): Record<string, unknown> {
+  return {
+    id: server.id,
+    name: server.name,
+    type: TYPE.server,
+    location: server.location,
+    tags: server.tags,
+    sku: { name: server.skuName, tier: server.skuTier },
+    properties: serverProperties(server),
+  };
+}
+
+export function serverArgRow(server: ServerEntity, tenantId: string): ArgRow {
+  const doc = argBase(server.id, server.name, TYPE.server, tenantId, server.location, server.subscriptionId, server.resourceGroup);
+  doc.sku = { name: server.skuName, tier: server.skuTier };
+  doc.properties = serverProperties(server);
+  doc.tags = server.tags;
+  return rowOf(server.key, server.subscriptionId, server.resourceGroup, doc);
+}
+
+export function vaultArm(vault: VaultEntity, tenantId: string): Record<string, unknown> {
+  const resource: Record<string, unknown> = {
+    id: vault.id,
+    name: vault.name,
+    type: TYPE.vault,
+    location: vault.location,
+    tags: vault.tags,
+    properties: {
+      provisioningState: "Succeeded",
+      storageSettings: [{ datastoreType: "VaultStore", type: vault.storageRedundancy }],
+      securitySettings: { softDeleteSettings: { state: "On", retentionDurationInDays: 14 }, immutabilitySettings: { state: "Disabled" } },
+      featureSettings: { crossRegionRestoreSettings: { state: "Disabled" } },
+      secureScore: "Adequate",
+      bcdrSecurityLevel: "Good",
+      isVaultProtectedByResourceGuard: false,
+      monitoringSettings: { azureMonitorAlertSettings: { alertsForAllJobFailures: "Enabled" } },
+    },
+    systemData: { createdBy: vault.createdBy, createdByType: "User", createdAt: vault.createdAt },
+  };
+  if (vault.principalId) resource.identity = { type: "SystemAssigned", principalId: vault.principalId, tenantId };
+  return resource;
+}
+
+export function vaultArgRow(vault: VaultEntity, tenantId: string): ArgRow {
+  const arm = vaultArm(vault, tenantId);
+  const doc = argBase(vault.id, vault.name, TYPE.vault, tenantId, vault.location, vault.subscriptionId, vault.resourceGroup);
+  doc.properties = arm.properties;
+  doc.tags = vault.tags;
+  doc.identity = arm.identity ?? null;
+  return rowOf(vault.key, vault.subscriptionId, vault.resourceGroup, doc);
+}
+
+export function policyArm(policy: PolicyEntity): Record<string, unknown> {
+  return { id: policy.id, name: policy.name, type: TYPE.policy, properties: policy.properties };
+}
+
+export function policyArgRow(policy: PolicyEntity, vault: VaultEntity, tenantId: string): ArgRow {
+  const doc = argBase(policy.id, policy.name, TYPE.policy, tenantId, vault.location, vault.subscriptionId, vault.resourceGroup);
+  doc.properties = policy.properties;
+  return rowOf(policy.key, vault.subscriptionId, vault.resourceGroup, doc);
+}
+
+export function userFacingError(code: string): Record<string, unknown> {
+  return {
+    code,
+    message: USER_ERROR_MESSAGES[code] ?? `The operation failed with error code ${code}.`,
+    isRetryable: false,
+    isUserError: true,
+    recommendedAction: ["Fix the reported problem and retry the operation."],
+    details: [],
+    target: "",
+  };
+}
+
+const USER_ERROR_MESSAGES: Record<string, string> = {
+  UserErrorMissingRequiredPermissions: "Appropriate permissions to perform the operation is missing.",
+  ServerNotReadyForLongTermBackup: "The server is not in a Ready state, so a long term backup cannot be taken.",
+  PostgreSQLFlexOperationFailedUserError: "The PostgreSQL flexible server operation failed.",
+  UserErrorMaxConcurrentOperationLimitReached: "Another backup operation is in progress on this backup instance.",
+  UserErrorPostgreSQLFlexServerUnreachable: "The PostgreSQL flexible server could not be reached by the Backup service.",
+};
+
+export function backupInstanceProperties(bi: BackupInstanceEntity): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    friendlyName: bi.friendlyName,
+    objectType: "BackupInstance",
+    dataSourceInfo: bi.dataSourceInfo,
+    policyInfo: { policyId: bi.policyId, policyVersion: "" },
+    protectionStatus: {
+      status: protectionStatusOf(bi.currentProtectionState),
+      ...(bi.errorCode ? { errorDetails: userFacingError(bi.errorCode) } : {}),
+    },
+    currentProtectionState: bi.currentProtectionState,
+    provisioningState: bi.provisioningState,
+  };
+  if (bi.dataSourceSetInfo) properties.dataSourceSetInfo = bi.dataSourceSetInfo;
+  if (bi.errorCode) properties.protectionErrorDetails = userFacingError(bi.errorCode);
+  return properties;
+}
+
+function protectionStatusOf(state: string): string {
+  switch (state) {
+    case "ProtectionConfigured":
+    case "BackupSchedulesSuspended":
+    case "RetentionSchedulesSuspended":
+      return "ProtectionConfigured";
+    case "ConfiguringProtection":
+    case "UpdatingProtection":
+      return "ConfiguringProtection";
+    case "ConfiguringProtectionFailed":
+    case "ProtectionError":
+      return "ConfiguringProtectionFailed";
+    case "ProtectionStopped":
+      return "ProtectionStopped";
+    case "SoftDeleted":
+      return "SoftDeleted";
+    case "SoftDeleting":
+      return "SoftDeleting";
+    default:
+      return "NotProtected";
+  }
+}
+
+export function backupInstanceArm(bi: BackupInstanceEntity): Record<string, unknown> {
+  const resource: Record<string, unknown> = { id: bi.id, name: bi.name, type: TYPE.backupInstance, properties: backupInstanceProperties(bi) };
+  if (bi.tags) resource.tags = bi.tags;
+  return resource;
+}
+
+export function backupInstanceArgRow(bi: BackupInstanceEntity, vault: VaultEntity, tenantId: string): ArgRow {
+  const doc = argBase(bi.id, bi.name, TYPE.backupInstance, tenantId, vault.location, vault.subscriptionId, vault.resourceGroup);
+  doc.properties = backupInstanceProperties(bi);
+  return rowOf(bi.key, vault.subscriptionId, vault.resourceGroup, doc);
+}
+
+/** .NET TimeSpan text ("00:02:11.9724387"), which is what the service puts in `duration`. */
+export function timeSpan(ms: number): string {
+  const totalSeconds = Math.max(0, ms) / 1000;
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const fraction = Math.round((seconds - Math.floor(seconds)) * 1e7);
+  return `${pad(hours)}:${pad(minutes)}:${pad(Math.floor(seconds))}${fraction ? `.${String(fraction).padStart(7, "0")}` : ""}`;
+}
+
+export function jobStatusAt(job: JobEntity, nowMs: number): string {
+  return nowMs >= job.endMs ? job.finalStatus : "InProgress";
+}
+
+export function jobArm(job: JobEntity, bi: BackupInstanceEntity, vault: VaultEntity, server: ServerEntity | undefined, nowMs: number): Record<string, unknown> {
+  const done = nowMs >= job.endMs;
+  const policyName = bi.policyId.split("/").pop() ?? "";
+  const properties: Record<string, unknown> = {
+    activityID: job.jobId,
+    backupInstanceFriendlyName: bi.friendlyName,
+    backupInstanceId: bi.id,
+    dataSourceId: bi.serverId,
+    dataSourceLocation: server?.location ?? String(bi.dataSourceInfo.resourceLocation ?? ""),
+    dataSourceName: server?.name ?? bi.friendlyName,
+    dataSourceSetName: server?.name ?? bi.friendlyName,
+    dataSourceType: TYPE.server,
+    duration: timeSpan((done ? job.endMs : nowMs) - job.startMs),
+    isUserTriggered: job.isUserTriggered,
+    operation: job.operation,
+    operationCategory: job.operationCategory,
+    policyId: bi.policyId,
+    policyName,
+    progressEnabled: false,
+    sourceResourceGroup: server?.resourceGroup ?? "",
+    sourceSubscriptionID: server?.subscriptionId ?? vault.subscriptionId,
+    startTime: new Date(job.startMs).toISOString(),
+    status: jobStatusAt(job, nowMs),
+    subscriptionId: vault.subscriptionId,
+    supportedActions: [""],
+    vaultName: vault.name,
+    extendedInfo: {
+      additionalDetails: { PolicyRuleName: "BackupWeekly", RetentionTag: "Default", TaskId: job.jobId },
+      subTasks: [{ taskId: 1, taskName: "Trigger Backup", taskStatus: done ? job.finalStatus : "Started" }],
+    },
+  };
+  if (done) properties.endTime = new Date(job.endMs).toISOString();
+  if (done && job.finalStatus === "Failed" && job.errorCode) properties.errorDetails = [userFacingError(job.errorCode)];
+  return { id: job.id, name: job.jobId, type: "Microsoft.DataProtection/Backupvaults/backupJobs", properties };
+}
+
+export function jobArgRow(job: JobEntity, bi: BackupInstanceEntity, vault: VaultEntity, server: ServerEntity | undefined, tenantId: string, nowMs: number): ArgRow {
+  const arm = jobArm(job, bi, vault, server, nowMs);
+  const doc = argBase(job.id, job.jobId, TYPE.job, tenantId, vault.location, vault.subscriptionId, vault.resourceGroup);
+  doc.properties = arm.properties;
+  return rowOf(job.key, vault.subscriptionId, vault.resourceGroup, doc);
+}
+
+export function roleAssignmentArm(assignment: RoleAssignmentEntity): Record<string, unknown> {
+  const properties: Record<string, unknown> = {
+    roleDefinitionId: assignment.roleDefinitionId,
+    principalId: assignment.principalId,
+    principalType: assignment.principalType,
+    scope: assignment.scope,
+    createdOn: assignment.createdOn,
+    updatedOn: assignment.updatedOn,
+    createdBy: assignment.createdBy,
+    updatedBy: assignment.updatedBy,
+  };
+  if (assignment.condition !== undefined) {
+    properties.condition = assignment.condition;
+    properties.conditionVersion = assignment.conditionVersion ?? "2.0";
+  }
+  if (assignment.description !== undefined) properties.description = assignment.description;
+  return { id: assignment.id, name: assignment.name, type: TYPE.roleAssignment, properties };
+}
+
+export function roleAssignmentArgRow(assignment: RoleAssignmentEntity, tenantId: string, subscriptionId: string, resourceGroup: string): ArgRow {
+  const doc = argBase(assignment.id, assignment.name, TYPE.roleAssignment, tenantId, "", subscriptionId, resourceGroup);
+  const arm = roleAssignmentArm(assignment);
+  doc.properties = { ...(arm.properties as Record<string, unknown>), roleName: ROLE_DEFINITIONS.get(assignment.roleGuid)?.roleName };
+  return rowOf(assignment.key, subscriptionId, resourceGroup, doc);
+}
+
+function rowOf(key: string, subscriptionId: string, resourceGroup: string, doc: Record<string, unknown>): ArgRow {
+  const subscriptionKey = subscriptionId.toLowerCase();
+  return {
+    key,
+    subscriptionKey,
+    resourceGroupKey: resourceGroup ? `/subscriptions/${subscriptionKey}/resourcegroups/${resourceGroup.toLowerCase()}` : "",
+    doc,
+  };
+}
