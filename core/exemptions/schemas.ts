@@ -40,10 +40,9 @@ const personSchema = (field: string) =>
     .max(320, { error: `${field} may be at most 320 characters` });
 
 // A stored row hands over a Date, JSON or YAML an ISO 8601 string with an offset ("Z" or "+02:00").
+const EXPIRES_AT_FORMAT = "expiresAt must be a date and time with an offset, such as 2026-03-31T23:59:59Z";
 const expiresAtSchema = z
-  .union([z.date(), z.iso.datetime({ offset: true })], {
-    error: "expiresAt must be a date and time with an offset, such as 2026-03-31T23:59:59Z",
-  })
+  .union([z.date(), z.iso.datetime({ offset: true, error: EXPIRES_AT_FORMAT })], { error: EXPIRES_AT_FORMAT })
   .transform((value) => (value instanceof Date ? value : new Date(value)))
   .refine((date) => !Number.isNaN(date.getTime()), { error: "expiresAt must be a valid date and time" });
 
@@ -87,6 +86,8 @@ export function exemptionInputSchema({ now, maxValidity }: ExemptionPolicy) {
   if (maxSeconds === null || maxSeconds <= 0) throw new RangeError(`maxValidity is not a positive ISO 8601 duration: ${JSON.stringify(maxValidity)}`);
   const latest = new Date(now.getTime() + maxSeconds * 1000);
   return exemptionSchema.superRefine((exemption, ctx) => {
+    // zod still runs this refinement when expiresAt failed its own format check (untransformed).
+    if (!(exemption.expiresAt instanceof Date)) return;
     const expires = exemption.expiresAt.getTime();
     if (expires <= now.getTime())
       ctx.addIssue({ code: "custom", path: ["expiresAt"], message: "expiresAt must lie in the future" });
