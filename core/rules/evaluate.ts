@@ -1,0 +1,586 @@
+// The pure compliance evaluation: inventory + rules + exemptions + time -> one verdict per server.
+// No database, no clock, no I/O: the evaluate job loads, calls this, and writes what changed.
+//
+// buildEvaluationContext indexes everything but the servers once (vaults by region, backup
+// instances by server, role assignments by principal, exemptions by target, rules compiled in
+// precedence order), so that each server then costs set lookups and 50 scope checks. Servers are
+// passed one at a time, so callers can stream them in pages.
+//
+// How a server is judged, in order:
+//   1. Governing rule: the first enabled rule by precedence (order, then name, then id) whose scope
+//      matches and whose exclusions do not; none -> not_in_scope.
+//   2. Every check below runs and records what it finds; the most urgent finding (VERDICT_STATES
+//      order) becomes the state, and the others stay in `problems`, `reasons` and the remediation.
+//   3. An active exemption for that rule (or for all rules) turns the state into exempt and keeps
+//      the underlying state in exemptedState; expired ones are listed and no longer apply.
+import {
+  ROLE,
+  ROLE_ASSIGNMENT_WRITERS,
+  armKey,
+  type InventoryBackupInstance,
+  type InventoryBackupPolicy,
+  type InventoryRoleAssignment,
+  type InventoryServer,
+  type InventoryVault,
+} from "@/core/inventory/types";
+import { ExemptionIndex } from "@/core/exemptions/exemption-index";
+import type { StoredExemption } from "@/core/exemptions/schemas";
+import { compileRuleScope, compileTagConditions, type ServerPredicate } from "./compile-selector";
+import { isoDurationSeconds, scheduleIntervalText } from "./duration";
+import { compileLowerCaseNamePattern } from "./glob";
+import { PROTECTION_RANK, classifyProtection, protectionStateOf, type ProtectionClass } from "./protection-state";
+import { RoleIndex } from "./role-index";
+import { vaultIdOfPolicy, type PolicyRequirement, type StoredProtectionRule, type VaultRequirement } from "./schemas";
+import { lowerCaseTagMap, serverFacts, type ServerFacts } from "./server-facts";
+import {
+  VERDICT_STATES,
+  type MissingRole,
+  type Remediation,
+  type RemediationAction,
+  type RuleRef,
+  type Verdict,
+  type VerdictState,
+} from "./verdict";
+
+export const PG_FLEX_DATASOURCE_TYPE = "Microsoft.DBforPostgreSQL/flexibleServers";
+
+/** A subscription whose last scan could not read everything (access denied, throttled out, failed). */
+export interface InventoryGap {
+  subscriptionId: string;
+  reason: string;
+}
+
+export interface EvaluationSetup {
+  vaults: readonly InventoryVault[];
+  backupPolicies: readonly InventoryBackupPolicy[];
+  backupInstances: readonly InventoryBackupInstance[];
+  roleAssignments: readonly InventoryRoleAssignment[];
+  /** Servers in these subscriptions, or whose target vault is in one, are not_evaluable rather than guessed at. */
+  inventoryGaps?: readonly InventoryGap[];
+  /** Every rule; disabled ones are ignored. */
+  rules: readonly StoredProtectionRule[];
+  exemptions: readonly StoredExemption[];
+  /** The principal Flexguard runs as, whose role-assignment rights decide "assign" versus "template"; null if unknown. */
+  flexguardPrincipalId: string | null;
+}
+
+const ROLE_NAMES: Readonly<Record<string, string>> = {
+  [ROLE.pgFlexLtrBackup]: "PostgreSQL Flexible Server Long Term Retention Backup Role",
+  [ROLE.reader]: "Reader",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Vault and policy resolution, per rule, cached by region and by vault
+
+type VaultResolution =
+  | { usable: true; accepted: ReadonlySet<string>; target: InventoryVault }
+  | { usable: false; state: "no_vault_in_region" | "not_evaluable"; reason: string };
+
+interface PolicyTarget {
+  /** The policy a new or corrected backup instance should use; null when the vault has none that qualifies. */
+  policyArmId: string | null;
+  /** Why there is none, when there is none. */
+  missingReason: string | null;
+}
+
+type PolicyCheck = { ok: true } | { ok: false; state: "wrong_policy" | "policy_weaker" | "not_evaluable"; reasons: string[] };
+
+interface CompiledRule {
+  ref: RuleRef;
+  rule: StoredProtectionRule;
+  inReach: ServerPredicate;
+  vaultByRegion: Map<string, VaultResolution>;
+  policyTargetByVault: Map<string, PolicyTarget>;
+  policyCheckByPolicy: Map<string, PolicyCheck>;
+  /** explicit policy requirement: vault key -> required policy id. */
+  explicitPolicyByVault: ReadonlyMap<string, string> | null;
+}
+
+export interface EvaluationContext {
+  readonly rules: readonly CompiledRule[];
+  readonly vaultsByKey: ReadonlyMap<string, InventoryVault>;
+  readonly vaultsByRegion: ReadonlyMap<string, readonly InventoryVault[]>;
+  readonly vaultTags: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly policiesByKey: ReadonlyMap<string, InventoryBackupPolicy>;
+  readonly policiesByVault: ReadonlyMap<string, readonly InventoryBackupPolicy[]>;
+  readonly instancesByServer: ReadonlyMap<string, readonly InventoryBackupInstance[]>;
+  readonly roles: RoleIndex;
+  readonly exemptions: ExemptionIndex;
+  readonly gapsBySubscription: ReadonlyMap<string, string>;
+  readonly flexguardPrincipalId: string | null;
+}
+
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+const subscriptionOfArmId = (armId: string): string => /^\/subscriptions\/([^/]+)/i.exec(armId)?.[1]?.toLowerCase() ?? "";
+
+/** Indexes the inventory, rules and exemptions once; the result serves any number of evaluateServer calls. */
+export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContext {
+  const vaultsByKey = new Map<string, InventoryVault>();
+  const vaultsByRegion = new Map<string, InventoryVault[]>();
+  const vaultTags = new Map<string, ReadonlyMap<string, string>>();
+  for (const vault of [...setup.vaults].sort((a, b) => compareText(armKey(a.armId), armKey(b.armId)))) {
+    const key = armKey(vault.armId);
+    vaultsByKey.set(key, vault);
+    vaultTags.set(key, lowerCaseTagMap(vault.tags));
+    push(vaultsByRegion, vault.location.replace(/ /g, "").toLowerCase(), vault);
+  }
+
+  const policiesByKey = new Map<string, InventoryBackupPolicy>();
+  const policiesByVault = new Map<string, InventoryBackupPolicy[]>();
+  for (const policy of [...setup.backupPolicies].sort((a, b) => compareText(armKey(a.armId), armKey(b.armId)))) {
+    policiesByKey.set(armKey(policy.armId), policy);
+    push(policiesByVault, armKey(policy.vaultArmId), policy);
+  }
+
+  const instancesByServer = new Map<string, InventoryBackupInstance[]>();
+  for (const instance of setup.backupInstances) push(instancesByServer, armKey(instance.dataSourceArmId), instance);
+
+  const rules = setup.rules
+    .filter((rule) => rule.enabled)
+    .sort((a, b) => a.order - b.order || compareText(a.name, b.name) || compareText(a.id, b.id))
+    .map(compileRule);
+
+  return {
+    rules,
+    vaultsByKey,
+    vaultsByRegion,
+    vaultTags,
+    policiesByKey,
+    policiesByVault,
+    instancesByServer,
+    roles: new RoleIndex(setup.roleAssignments),
+    exemptions: new ExemptionIndex(setup.exemptions),
+    gapsBySubscription: new Map((setup.inventoryGaps ?? []).map((gap) => [gap.subscriptionId.toLowerCase(), gap.reason])),
+    flexguardPrincipalId: setup.flexguardPrincipalId,
+  };
+}
+
+function compileRule(rule: StoredProtectionRule): CompiledRule {
+  const policy = rule.requirement.policy;
+  return {
+    ref: { id: rule.id, name: rule.name, revision: rule.revision, order: rule.order, mode: rule.mode },
+    rule,
+    inReach: compileRuleScope(rule.scope, rule.exclusions),
+    vaultByRegion: new Map(),
+    policyTargetByVault: new Map(),
+    policyCheckByPolicy: new Map(),
+    explicitPolicyByVault:
+      policy.kind === "explicit" ? new Map(policy.policyArmIds.map((id) => [armKey(vaultIdOfPolicy(id)), id])) : null,
+  };
+}
+
+const describeRule = (rule: CompiledRule) => `rule '${rule.ref.name}'`;
+
+function resolveVault(ctx: EvaluationContext, rule: CompiledRule, region: string): VaultResolution {
+  const cached = rule.vaultByRegion.get(region);
+  if (cached) return cached;
+  const resolution = computeVaultResolution(ctx, rule, rule.rule.requirement.vault, region);
+  rule.vaultByRegion.set(region, resolution);
+  return resolution;
+}
+
+function computeVaultResolution(ctx: EvaluationContext, rule: CompiledRule, requirement: VaultRequirement, region: string): VaultResolution {
+  if (requirement.kind === "perRegion") {
+    const entry = requirement.vaults.find((candidate) => candidate.region === region);
+    if (!entry)
+      return { usable: false, state: "no_vault_in_region", reason: `${describeRule(rule)} names no vault for region ${region}.` };
+    const vault = ctx.vaultsByKey.get(armKey(entry.vaultArmId));
+    if (!vault) {
+      const gap = ctx.gapsBySubscription.get(subscriptionOfArmId(entry.vaultArmId));
+      return gap
+        ? { usable: false, state: "not_evaluable", reason: `The vault ${entry.vaultArmId} that ${describeRule(rule)} names for region ${region} is in a subscription the last scan could not fully read (${gap}).` }
+        : { usable: false, state: "no_vault_in_region", reason: `The vault ${entry.vaultArmId} that ${describeRule(rule)} names for region ${region} is not in the inventory (deleted, or not visible to Flexguard).` };
+    }
+    const vaultRegion = vault.location.replace(/ /g, "").toLowerCase();
+    if (vaultRegion !== region)
+      return { usable: false, state: "no_vault_in_region", reason: `Vault '${vault.name}', which ${describeRule(rule)} names for region ${region}, is in region ${vaultRegion}; Azure Backup needs a vault in the server's region.` };
+    return { usable: true, accepted: new Set([armKey(vault.armId)]), target: vault };
+  }
+
+  const matchesName = requirement.nameGlob === undefined ? () => true : compileLowerCaseNamePattern(requirement.nameGlob);
+  const matchesTags = compileTagConditions(requirement.tags);
+  const matching = (ctx.vaultsByRegion.get(region) ?? []).filter(
+    (vault) => matchesName(vault.name.toLowerCase()) && matchesTags(ctx.vaultTags.get(armKey(vault.armId)) ?? new Map()),
+  );
+  // With explicit policies, a vault for which the rule names no policy could never satisfy it.
+  const accepted = rule.explicitPolicyByVault
+    ? matching.filter((vault) => rule.explicitPolicyByVault!.has(armKey(vault.armId)))
+    : matching;
+  const target = accepted[0];
+  if (target) return { usable: true, accepted: new Set(accepted.map((vault) => armKey(vault.armId))), target };
+
+  const wanted = [
+    requirement.nameGlob !== undefined ? `whose name matches '${requirement.nameGlob}'` : null,
+    requirement.tags ? `whose tags meet ${requirement.tags.length} condition${requirement.tags.length === 1 ? "" : "s"}` : null,
+  ].filter(Boolean).join(" and ");
+  const reason =
+    matching.length > 0
+      ? `Vault${matching.length === 1 ? "" : "s"} ${matching.map((vault) => `'${vault.name}'`).join(", ")} in region ${region} match ${describeRule(rule)}, but the rule names no policy for ${matching.length === 1 ? "it" : "them"}.`
+      : `No Backup vault in region ${region} ${wanted}, as ${describeRule(rule)} requires.`;
+  // A vault may exist in a subscription the scan could not read; then the answer is unknown, not "none".
+  if (matching.length === 0 && ctx.gapsBySubscription.size > 0)
+    return { usable: false, state: "not_evaluable", reason: `${reason} Subscriptions ${[...ctx.gapsBySubscription.keys()].sort().join(", ")} could not be fully read, so such a vault may exist.` };
+  return { usable: false, state: "no_vault_in_region", reason };
+}
+
+const isPgFlexPolicy = (policy: InventoryBackupPolicy) =>
+  policy.datasourceTypes.some((type) => type.toLowerCase() === PG_FLEX_DATASOURCE_TYPE.toLowerCase());
+
+function policyTarget(ctx: EvaluationContext, rule: CompiledRule, vault: InventoryVault): PolicyTarget {
+  const vaultKey = armKey(vault.armId);
+  const cached = rule.policyTargetByVault.get(vaultKey);
+  if (cached) return cached;
+  let target: PolicyTarget;
+  if (rule.explicitPolicyByVault) {
+    const policyArmId = rule.explicitPolicyByVault.get(vaultKey) ?? null;
+    target = { policyArmId, missingReason: policyArmId ? null : `${describeRule(rule)} names no policy for vault '${vault.name}'.` };
+  } else {
+    // The first (by id) PostgreSQL policy of the vault that meets the constraints.
+    const candidate = (ctx.policiesByVault.get(vaultKey) ?? []).find(
+      (policy) => isPgFlexPolicy(policy) && checkConstraints(rule, policy).ok,
+    );
+    target = candidate
+      ? { policyArmId: candidate.armId, missingReason: null }
+      : { policyArmId: null, missingReason: `Vault '${vault.name}' has no PostgreSQL flexible server policy that meets ${describeRule(rule)}; one must be created.` };
+  }
+  rule.policyTargetByVault.set(vaultKey, target);
+  return target;
+}
+
+function checkConstraints(rule: CompiledRule, policy: InventoryBackupPolicy): PolicyCheck {
+  const key = armKey(policy.armId);
+  const cached = rule.policyCheckByPolicy.get(key);
+  if (cached) return cached;
+  const requirement = rule.rule.requirement.policy as Extract<PolicyRequirement, { kind: "constraints" }>;
+  const weaker: string[] = [];
+  const unreadable: string[] = [];
+  if (requirement.minRetention !== undefined) {
+    if (policy.defaultRetention === null) weaker.push(`Policy '${policy.name}' has no default retention rule; ${describeRule(rule)} requires at least ${requirement.minRetention}.`);
+    else {
+      const retention = isoDurationSeconds(policy.defaultRetention);
+      if (retention === null) unreadable.push(`Policy '${policy.name}' has a retention of '${policy.defaultRetention}', which is not an ISO 8601 duration Flexguard can read.`);
+      else if (retention < isoDurationSeconds(requirement.minRetention)!)
+        weaker.push(`Policy '${policy.name}' keeps backups for ${policy.defaultRetention}, less than the ${requirement.minRetention} that ${describeRule(rule)} requires.`);
+    }
+  }
+  if (requirement.maxBackupInterval !== undefined) {
+    if (policy.backupInterval === null) weaker.push(`Policy '${policy.name}' has no backup schedule; ${describeRule(rule)} requires a backup at least every ${requirement.maxBackupInterval}.`);
+    else {
+      const intervalText = scheduleIntervalText(policy.backupInterval);
+      const interval = isoDurationSeconds(intervalText);
+      if (interval === null) unreadable.push(`Policy '${policy.name}' has a backup interval of '${policy.backupInterval}', which is not an ISO 8601 duration Flexguard can read.`);
+      else if (interval > isoDurationSeconds(requirement.maxBackupInterval)!)
+        weaker.push(`Policy '${policy.name}' backs up every ${intervalText}, less often than the every ${requirement.maxBackupInterval} that ${describeRule(rule)} requires.`);
+    }
+  }
+  const check: PolicyCheck =
+    unreadable.length > 0
+      ? { ok: false, state: "not_evaluable", reasons: unreadable }
+      : weaker.length > 0
+        ? { ok: false, state: "policy_weaker", reasons: weaker }
+        : { ok: true };
+  rule.policyCheckByPolicy.set(key, check);
+  return check;
+}
+
+function checkInstancePolicy(ctx: EvaluationContext, rule: CompiledRule, instance: InventoryBackupInstance, vault: InventoryVault): PolicyCheck {
+  if (rule.explicitPolicyByVault) {
+    const required = rule.explicitPolicyByVault.get(armKey(vault.armId));
+    if (required && instance.policyArmId !== null && armKey(instance.policyArmId) === armKey(required)) return { ok: true };
+    const current = instance.policyArmId === null ? "no policy" : `policy '${ctx.policiesByKey.get(armKey(instance.policyArmId))?.name ?? instance.policyArmId}'`;
+    const wanted = required ? `policy '${ctx.policiesByKey.get(armKey(required))?.name ?? required}'` : "a policy the rule does not name";
+    return { ok: false, state: "wrong_policy", reasons: [`The backup instance uses ${current}; ${describeRule(rule)} requires ${wanted}.`] };
+  }
+  if (instance.policyArmId === null)
+    return { ok: false, state: "not_evaluable", reasons: ["The backup instance names no backup policy, so its retention and schedule are unknown."] };
+  const policy = ctx.policiesByKey.get(armKey(instance.policyArmId));
+  if (!policy)
+    return { ok: false, state: "not_evaluable", reasons: [`The backup instance's policy ${instance.policyArmId} is not in the inventory, so its retention and schedule are unknown.`] };
+  return checkConstraints(rule, policy);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings for one server
+
+const STATE_RANK: ReadonlyMap<VerdictState, number> = new Map(VERDICT_STATES.map((state, index) => [state, index]));
+
+const ACTION_ORDER: Readonly<Record<RemediationAction["kind"], number>> = {
+  makeServerReady: 0,
+  createVault: 1,
+  enableVaultIdentity: 2,
+  assignRole: 3,
+  createPolicy: 4,
+  resolveProtectionError: 5,
+  protect: 6,
+  changePolicy: 7,
+  retireBackupInstance: 8,
+};
+
+class Findings {
+  readonly problems = new Set<VerdictState>();
+  private readonly reasons: { rank: number; sequence: number; text: string }[] = [];
+  readonly actions: RemediationAction[] = [];
+  readonly missingRoles: MissingRole[] = [];
+  /** The vault and policy the server should end up with, once a usable vault is known. */
+  targetVaultArmId: string | null = null;
+  targetPolicyArmId: string | null = null;
+
+  /** A problem, with the sentence that explains it. */
+  problem(state: VerdictState, text: string) {
+    this.problems.add(state);
+    this.reasons.push({ rank: STATE_RANK.get(state)!, sequence: this.reasons.length, text });
+  }
+
+  /** A remark that is not a problem in itself (listed after the problems). */
+  note(text: string) {
+    this.reasons.push({ rank: VERDICT_STATES.length, sequence: this.reasons.length, text });
+  }
+
+  action(action: RemediationAction) {
+    this.actions.push(action);
+  }
+
+  state(): VerdictState {
+    let best: VerdictState = "compliant";
+    for (const state of this.problems) if (STATE_RANK.get(state)! < STATE_RANK.get(best)!) best = state;
+    return best;
+  }
+
+  sortedProblems(): VerdictState[] {
+    return [...this.problems].sort((a, b) => STATE_RANK.get(a)! - STATE_RANK.get(b)!);
+  }
+
+  sortedReasons(): string[] {
+    return this.reasons.sort((a, b) => a.rank - b.rank || a.sequence - b.sequence).map((reason) => reason.text);
+  }
+
+  sortedActions(): RemediationAction[] {
+    return this.actions.map((action, index) => ({ action, index }))
+      .sort((a, b) => ACTION_ORDER[a.action.kind] - ACTION_ORDER[b.action.kind] || a.index - b.index)
+      .map(({ action }) => action);
+  }
+}
+
+function describeInstance(ctx: EvaluationContext, instance: InventoryBackupInstance): string {
+  const vault = ctx.vaultsByKey.get(armKey(instance.vaultArmId));
+  return `backup instance '${instance.name}' in vault '${vault?.name ?? instance.vaultArmId}'`;
+}
+
+function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: CompiledRule): Findings {
+  const findings = new Findings();
+  const server = facts.server;
+
+  const gap = ctx.gapsBySubscription.get(facts.subscriptionKey);
+  if (gap) {
+    findings.problem("not_evaluable", `The last scan could not fully read subscription ${server.subscriptionId} (${gap}), so the server's protection is unknown.`);
+    return findings;
+  }
+  if (server.state === null) {
+    findings.problem("not_evaluable", "The scan recorded no state for the server.");
+    return findings;
+  }
+  if (server.state.toLowerCase() !== "ready") {
+    findings.problem("server_not_ready", `The server is ${server.state}, not Ready; Azure Backup only backs up servers that are Ready.`);
+    findings.action({ kind: "makeServerReady", currentState: server.state });
+  }
+
+  const live: { instance: InventoryBackupInstance; protection: ProtectionClass }[] = [];
+  for (const instance of ctx.instancesByServer.get(facts.armKey) ?? []) {
+    const protection = classifyProtection(instance);
+    if (protection === "deleted") findings.note(`The ${describeInstance(ctx, instance)} is ${protectionStateOf(instance)} and protects nothing.`);
+    else live.push({ instance, protection });
+  }
+  live.sort((a, b) => PROTECTION_RANK[a.protection] - PROTECTION_RANK[b.protection] || compareText(armKey(a.instance.armId), armKey(b.instance.armId)));
+
+  const resolution = resolveVault(ctx, rule, facts.region);
+  if (!resolution.usable) {
+    findings.problem(resolution.state, resolution.reason);
+    if (resolution.state === "no_vault_in_region") findings.action({ kind: "createVault", region: facts.region });
+    if (live.length === 0) findings.problem("unprotected", "No backup instance protects the server.");
+    else for (const { instance } of live) findings.note(`The server has a ${describeInstance(ctx, instance)} (${protectionStateOf(instance) ?? "state unknown"}).`);
+    return findings;
+  }
+
+  const inAccepted = live.filter(({ instance }) => resolution.accepted.has(armKey(instance.vaultArmId)));
+  const elsewhere = live.filter(({ instance }) => !resolution.accepted.has(armKey(instance.vaultArmId)));
+  const current = inAccepted[0];
+  const vault = (current && ctx.vaultsByKey.get(armKey(current.instance.vaultArmId))) || resolution.target;
+  const target = policyTarget(ctx, rule, vault);
+  findings.targetVaultArmId = vault.armId;
+  findings.targetPolicyArmId = target.policyArmId;
+  const vaultGap = ctx.gapsBySubscription.get(vault.subscriptionId.toLowerCase());
+
+  if (!current) {
+    if (vaultGap) {
+      findings.problem("not_evaluable", `No backup instance was found in vault '${vault.name}', but the last scan could not fully read its subscription (${vaultGap}).`);
+      return findings;
+    }
+    if (elsewhere.length === 0) findings.problem("unprotected", "No backup instance protects the server.");
+    else {
+      findings.problem(
+        "wrong_vault",
+        `The server is protected only by ${elsewhere.map(({ instance }) => describeInstance(ctx, instance)).join(", ")}, which ${describeRule(rule)} does not accept; it requires vault '${vault.name}'.`,
+      );
+    }
+    if (target.missingReason) findings.note(target.missingReason);
+    findings.action({ kind: "protect", vaultArmId: vault.armId, policyArmId: target.policyArmId });
+    for (const { instance } of elsewhere) findings.action({ kind: "retireBackupInstance", backupInstanceArmId: instance.armId, vaultArmId: instance.vaultArmId });
+  } else {
+    const { instance, protection } = current;
+    const state = protectionStateOf(instance) ?? "no state";
+    if (protection === "unknown") {
+      findings.problem("not_evaluable", `The ${describeInstance(ctx, instance)} reports ${state}, a protection state Flexguard does not recognise.`);
+    } else {
+      if (protection === "error") {
+        const error = instance.errorCode ? ` (${instance.errorCode}${instance.errorMessage ? `: ${instance.errorMessage}` : ""})` : "";
+        findings.problem("protection_error", `The ${describeInstance(ctx, instance)} is in state ${state}${error}; no backups are being taken.`);
+        findings.action({ kind: "resolveProtectionError", backupInstanceArmId: instance.armId, protectionState: state, errorCode: instance.errorCode, errorMessage: instance.errorMessage });
+      } else if (protection === "pending") {
+        findings.problem("protection_pending", `The ${describeInstance(ctx, instance)} is ${state}; the next scan will show whether protection succeeded.`);
+      }
+      const policyCheck = checkInstancePolicy(ctx, rule, instance, vault);
+      if (!policyCheck.ok) {
+        for (const reason of policyCheck.reasons) findings.problem(policyCheck.state, reason);
+        if (policyCheck.state !== "not_evaluable") {
+          if (target.missingReason) findings.note(target.missingReason);
+          findings.action({ kind: "changePolicy", backupInstanceArmId: instance.armId, policyArmId: target.policyArmId });
+        }
+      }
+    }
+    for (const other of [...inAccepted.slice(1), ...elsewhere])
+      findings.note(`The server also has a ${describeInstance(ctx, other.instance)} (${protectionStateOf(other.instance) ?? "state unknown"}).`);
+  }
+
+  // A qualifying policy must exist before a backup instance can be created or switched to it.
+  if (target.policyArmId === null && findings.actions.some((action) => action.kind === "protect" || action.kind === "changePolicy")) {
+    const constraints = rule.rule.requirement.policy.kind === "constraints" ? rule.rule.requirement.policy : null;
+    findings.action({
+      kind: "createPolicy",
+      vaultArmId: vault.armId,
+      minRetention: constraints?.minRetention ?? null,
+      maxBackupInterval: constraints?.maxBackupInterval ?? null,
+    });
+  }
+
+  checkVaultRoles(ctx, facts, vault, findings);
+  return findings;
+}
+
+function checkVaultRoles(ctx: EvaluationContext, facts: ServerFacts, vault: InventoryVault, findings: Findings) {
+  const required = [
+    { role: ROLE.pgFlexLtrBackup, scope: facts.server.armId, chain: facts.serverScopeChain, where: "the server" },
+    { role: ROLE.reader, scope: facts.resourceGroupScope, chain: facts.resourceGroupScopeChain, where: `resource group '${facts.server.resourceGroup}'` },
+  ];
+  const principalId = vault.principalId;
+  if (principalId === null) {
+    findings.problem("missing_roles", `Vault '${vault.name}' has no system-assigned managed identity, which Azure Backup uses to reach the server.`);
+    findings.action({ kind: "enableVaultIdentity", vaultArmId: vault.armId });
+  }
+  for (const { role, scope, chain, where } of required) {
+    if (principalId !== null && ctx.roles.holds(principalId, role, chain)) continue;
+    const missing: MissingRole = {
+      roleDefinitionGuid: role,
+      roleName: ROLE_NAMES[role]!,
+      principalId,
+      scope,
+      flexguardCanAssign: ctx.flexguardPrincipalId !== null && ctx.roles.holdsAny(ctx.flexguardPrincipalId, ROLE_ASSIGNMENT_WRITERS, chain),
+    };
+    if (principalId !== null) findings.problem("missing_roles", `The identity of vault '${vault.name}' lacks ${missing.roleName} on ${where}.`);
+    findings.missingRoles.push(missing);
+    findings.action({ kind: "assignRole", ...missing });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts
+
+function remediationOf(findings: Findings, rule: CompiledRule): Remediation | null {
+  const actions = findings.sortedActions();
+  if (actions.length === 0) return null;
+  const cannotAssign = findings.missingRoles.some((role) => !role.flexguardCanAssign);
+  return {
+    targetVaultArmId: findings.targetVaultArmId,
+    targetPolicyArmId: findings.targetPolicyArmId,
+    actions,
+    roleAssignmentBy:
+      findings.missingRoles.length === 0 ? null : rule.rule.requirement.roleAssignment === "templateOnly" || cannotAssign ? "template" : "flexguard",
+    needsRolesFlexguardCannotAssign: cannotAssign,
+  };
+}
+
+/** The verdict for one server at the moment `now` (which decides only whether exemptions are still in force). */
+export function evaluateServer(ctx: EvaluationContext, server: InventoryServer, now: Date): Verdict {
+  const facts = serverFacts(server);
+  let governing: CompiledRule | undefined;
+  const alsoMatched: RuleRef[] = [];
+  for (const rule of ctx.rules) {
+    if (!rule.inReach(facts)) continue;
+    if (governing) alsoMatched.push(rule.ref);
+    else governing = rule;
+  }
+  if (!governing) {
+    return {
+      serverId: server.id,
+      serverArmId: server.armId,
+      state: "not_in_scope",
+      problems: [],
+      governingRule: null,
+      alsoMatchedRules: [],
+      reasons: ["No enabled rule's scope includes the server."],
+      remediation: null,
+      exemption: null,
+      exemptedState: null,
+      expiredExemptions: [],
+    };
+  }
+
+  const findings = assessServer(ctx, facts, governing);
+  const underlying = findings.state();
+  const reasons = findings.sortedReasons();
+  if (underlying === "compliant") reasons.unshift(`The server is protected as ${describeRule(governing)} requires.`);
+  const remediation = remediationOf(findings, governing);
+
+  const exemptions = ctx.exemptions.lookup(facts, governing.ref.id, now);
+  for (const expired of exemptions.expired)
+    reasons.push(`Exemption ${expired.id} (${expired.category}) expired at ${expired.expiresAt} and no longer applies.`);
+
+  const verdict: Verdict = {
+    serverId: server.id,
+    serverArmId: server.armId,
+    state: underlying,
+    problems: findings.sortedProblems(),
+    governingRule: governing.ref,
+    alsoMatchedRules: alsoMatched,
+    reasons,
+    remediation,
+    exemption: null,
+    exemptedState: null,
+    expiredExemptions: exemptions.expired,
+  };
+  if (exemptions.active) {
+    const active = exemptions.active;
+    verdict.state = "exempt";
+    verdict.exemption = active;
+    verdict.exemptedState = underlying;
+    verdict.remediation = null;
+    verdict.reasons = [
+      `Exempt from ${active.ruleId === null ? "every rule" : describeRule(governing)} until ${active.expiresAt} (${active.category}, exemption ${active.id}); without it the server would be ${underlying.replace(/_/g, " ")}.`,
+      ...reasons,
+    ];
+  }
+  return verdict;
+}
+
+/** Verdicts for many servers, in the order given. */
+export function evaluateServers(ctx: EvaluationContext, servers: Iterable<InventoryServer>, now: Date): Verdict[] {
+  const verdicts: Verdict[] = [];
+  for (const server of servers) verdicts.push(evaluateServer(ctx, server, now));
+  return verdicts;
+}
