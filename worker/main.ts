@@ -2,8 +2,10 @@
 import { ConfigError, env } from "@/core/config/env";
 import { disconnectDb } from "@/core/db/client";
 import { log } from "@/core/log";
+import { closeProducers } from "@/core/queues";
 import { checkServices } from "@/core/health/check-services";
-import { startScanProcessor } from "./processors/scan";
+import { scheduleScans } from "@/core/inventory/schedule-scans";
+import { startScanPartProcessor, startScanProcessor, startScanScheduleProcessor } from "./processors/scan";
 
 process.env.FLEXGUARD_SERVICE ??= "worker";
 
@@ -15,8 +17,9 @@ try {
   process.exit(1);
 }
 
-const workers = [startScanProcessor()];
-log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX }, "worker started");
+const workers = [startScanProcessor(), startScanPartProcessor(), startScanScheduleProcessor()];
+const every = await scheduleScans();
+log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every }, "worker started");
 console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);
 
 let stopping = false;
@@ -26,6 +29,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     log().info({ signal }, "worker stopping: letting in-flight jobs finish");
     await Promise.all(workers.map((w) => w.close()));
+    await closeProducers();
     await disconnectDb();
     process.exit(0);
   });

@@ -16,7 +16,12 @@ export interface GraphScope {
  * callers write each page and never hold the whole result. The query must project `id`, or Azure
  * produces no $skipToken.
  */
-export async function* queryResourceGraph<Row>(query: string, scope: GraphScope, pageSize = MAX_PAGE_SIZE): AsyncGenerator<Row[]> {
+export async function* queryResourceGraph<Row>(
+  query: string,
+  scope: GraphScope,
+  pageSize = MAX_PAGE_SIZE,
+  authorizationScopeFilter?: "AtScopeAndBelow" | "AtScopeAndAbove" | "AtScopeExact" | "AtScopeAboveAndBelow",
+): AsyncGenerator<Row[]> {
   let skipToken: string | undefined;
   do {
     let page;
@@ -25,7 +30,7 @@ export async function* queryResourceGraph<Row>(query: string, scope: GraphScope,
         query,
         subscriptions: scope.subscriptions,
         managementGroups: scope.managementGroups,
-        options: { top: pageSize, skipToken, resultFormat: "objectArray" },
+        options: { top: pageSize, skipToken, resultFormat: "objectArray", authorizationScopeFilter },
       });
     } catch (err) {
       throw toAzureError(err, env().AZURE_ENDPOINT);

@@ -42,6 +42,13 @@ export const envSchema = z
       z.enum(["default", "environment", "workload-identity", "managed-identity", "cli"]).default("default"),
     ),
 
+    // Minutes between scheduled scans; 0 turns the schedule off (scans then run only on demand).
+    SCAN_INTERVAL_MINUTES: opt(z.coerce.number().int().min(0).max(10_080).default(60)),
+    // Subscriptions one scan job inventories together: fewer, larger jobs spend less Resource Graph quota.
+    SCAN_SUBSCRIPTIONS_PER_JOB: opt(z.coerce.number().int().min(1).max(300).default(50)),
+    // Scan jobs one worker process runs at once.
+    SCAN_CONCURRENCY: opt(z.coerce.number().int().min(1).max(32).default(4)),
+
     EMULATOR_HOST: opt(z.string().default("127.0.0.1")),
     EMULATOR_PORT: port(4010),
     EMULATOR_SEED: opt(z.coerce.number().int().min(0).default(1)),

@@ -1,8 +1,8 @@
 // The one place that lists Flexguard's queues; the worker runs one processor for each.
 export { defineQueue, type QueueDefinition } from "./define-queue";
-export { scanQueue, type ScanJob } from "./scan";
-export { enqueue } from "./enqueue";
+export { scanQueue, scanPartQueue, scanScheduleQueue, type ScanJob, type ScanPartJob } from "./scan";
+export { enqueue, enqueueMany } from "./enqueue";
 export { producer, closeProducers, workerConnection, producerConnection } from "./connection";
 
-import { scanQueue } from "./scan";
-export const allQueues = [scanQueue] as const;
+import { scanQueue, scanPartQueue, scanScheduleQueue } from "./scan";
+export const allQueues = [scanQueue, scanPartQueue, scanScheduleQueue] as const;

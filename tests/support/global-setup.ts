@@ -6,6 +6,7 @@ import type { TestProject } from "vitest/node";
 import { createMigratedDatabase, dropDatabase } from "./database";
 import { deleteQueueKeys } from "./redis";
 import { startEmulatorProcess } from "./emulator-process";
+import { emulatorGraphRows } from "./emulator-http";
 
 export const TEST_FLEET = { servers: 60, subscriptions: 3, seed: 7 } as const;
 const PRINCIPAL_ID = "00000000-0000-4000-8000-00000000f1e9";
@@ -18,6 +19,7 @@ declare module "vitest" {
     emulatorUrl: string;
     emulatorCertFile: string;
     emulatorPrincipalId: string;
+    emulatorSubscriptions: string[];
   }
 }
 
@@ -39,6 +41,11 @@ export default async function setup(project: TestProject) {
   project.provide("emulatorUrl", emulator.url);
   project.provide("emulatorCertFile", certFile);
   project.provide("emulatorPrincipalId", PRINCIPAL_ID);
+  const servers = await emulatorGraphRows<{ subscriptionId: string }>(
+    { url: emulator.url, certFile, principalId: PRINCIPAL_ID },
+    "resources | where type =~ 'microsoft.dbforpostgresql/flexibleservers' | project id, subscriptionId",
+  );
+  project.provide("emulatorSubscriptions", [...new Set(servers.map((s) => s.subscriptionId.toLowerCase()))].sort());
 
   return async () => {
     await emulator.stop();

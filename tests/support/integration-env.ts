@@ -10,4 +10,6 @@ process.env.AZURE_MODE = "emulator";
 process.env.AZURE_ENDPOINT = inject("emulatorUrl");
 process.env.EMULATOR_CERT_FILE = inject("emulatorCertFile");
 process.env.EMULATOR_PRINCIPAL_ID = inject("emulatorPrincipalId");
-delete process.env.AZURE_SUBSCRIPTIONS;
+// The configured-list scope; discovery through Resource Graph has its own test.
+process.env.AZURE_SUBSCRIPTIONS = inject("emulatorSubscriptions").join(",");
+process.env.SCAN_INTERVAL_MINUTES = "0";

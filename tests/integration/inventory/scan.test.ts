@@ -1,39 +1,24 @@
 // A scan through the real queue, worker, Resource Graph SDK client and emulator stores the fleet in Postgres.
 import type { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { db, disconnectDb } from "@/core/db/client";
-import { emulatorCredential } from "@/core/azure/credential";
 import { requestScan } from "@/core/inventory/request-scan";
 import { waitForScan } from "@/core/inventory/get-scan";
 import { SERVERS_QUERY } from "@/core/inventory/queries";
 import { closeProducers } from "@/core/queues";
-import { startScanProcessor } from "@/worker/processors/scan";
+import { startScanPartProcessor, startScanProcessor } from "@/worker/processors/scan";
+import { emulatorGraphRows } from "../../support/emulator-http";
 import { TEST_FLEET } from "../../support/global-setup";
 
-/** Asks the emulator directly over HTTPS (not through our client) for one page of the servers query. */
-async function emulatorServers(): Promise<{ totalRecords: number; data: { id: string; name: string; tags: Record<string, string> }[] }> {
-  const { token } = (await emulatorCredential(inject("emulatorPrincipalId")).getToken([]))!;
-  const body = JSON.stringify({ query: SERVERS_QUERY, options: { $top: 1000 } });
-  const url = new URL("/providers/Microsoft.ResourceGraph/resources?api-version=2024-04-01", inject("emulatorUrl"));
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", ca: readFileSync(inject("emulatorCertFile")), headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => resolve(JSON.parse(text)));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+const emulator = () => ({ url: inject("emulatorUrl"), certFile: inject("emulatorCertFile"), principalId: inject("emulatorPrincipalId") });
 
 describe("inventory scan", () => {
-  let worker: Worker;
+  let workers: Worker[];
   beforeAll(() => {
-    worker = startScanProcessor();
+    workers = [startScanProcessor(), startScanPartProcessor()];
   });
   afterAll(async () => {
-    await worker.close();
+    await Promise.all(workers.map((w) => w.close()));
     await closeProducers();
     await disconnectDb();
   });
@@ -43,10 +28,10 @@ describe("inventory scan", () => {
     const scan = await waitForScan(scanId, { timeoutMs: 60_000 });
 
     expect(scan.status).toBe("SUCCEEDED");
-    expect(scan.counts).toMatchObject({ servers: TEST_FLEET.servers, subscriptions: TEST_FLEET.subscriptions, deleted: 0 });
+    expect(scan.counts).toMatchObject({ servers: TEST_FLEET.servers, subscriptions: TEST_FLEET.subscriptions, failedSubscriptions: 0, deleted: 0 });
 
-    const expected = await emulatorServers();
-    expect(expected.totalRecords).toBe(TEST_FLEET.servers);
+    const expected = { data: await emulatorGraphRows<{ id: string; name: string; tags: Record<string, string> | null }>(emulator(), SERVERS_QUERY) };
+    expect(expected.data).toHaveLength(TEST_FLEET.servers);
     const stored = await db().server.findMany({ where: { deletedAt: null } });
     expect(stored).toHaveLength(TEST_FLEET.servers);
     expect(new Set(stored.map((s) => s.armIdKey))).toEqual(new Set(expected.data.map((s) => s.id.toLowerCase())));

@@ -1,0 +1,135 @@
+// Batch upserts of one Resource Graph page per table, each page in one statement (or one transaction), keyed by
+// the lower-cased ARM id. Rows a scan saw get its id in last_scan_id; deletion marking compares against it.
+import { db, Prisma } from "../db/client";
+import { policyFacts, vaultIdOf } from "./policy-facts";
+import { armKey } from "./types";
+import type { BackupInstanceRow, PolicyRow, RoleAssignmentRow, ServerRow, VaultRow } from "./queries";
+
+/** The inventory tables the scan owns, and what "deleted" means for each. */
+export const INVENTORY_TABLES = ["server", "vault", "backup_policy", "backup_instance", "role_assignment"] as const;
+export type InventoryTable = (typeof INVENTORY_TABLES)[number];
+
+/** Keeps one row per ARM id: ids can differ in case between pages, and one statement must not touch a row twice. */
+function uniqueById<T extends { id: string }>(rows: T[]): T[] {
+  return [...new Map(rows.map((r) => [armKey(r.id), r])).values()];
+}
+
+const orNull = (v: string | null | undefined) => (v ? v : null);
+const lower = (v: string | null | undefined) => (v ?? "").toLowerCase();
+
+async function upsertSubscriptions(ids: string[]): Promise<void> {
+  const unique = [...new Set(ids.map(lower).filter(Boolean))];
+  if (unique.length === 0) return;
+  await db().$executeRaw`
+    INSERT INTO subscription (id, last_seen_at, deleted_at)
+    SELECT s, now(), NULL FROM unnest(${unique}::text[]) AS s
+    ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), deleted_at = NULL`;
+}
+
+export async function upsertServers(scanId: string, page: ServerRow[]): Promise<void> {
+  const rows = uniqueById(page);
+  if (rows.length === 0) return;
+  await upsertSubscriptions(rows.map((r) => r.subscriptionId));
+  await db().$executeRaw`
+    INSERT INTO server (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, version, sku_name, sku_tier, state, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, r.version, r.sku_name, r.sku_tier, r.state, r.tags::jsonb, now(), now(), NULL, ${scanId}::uuid
+    FROM unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.subscriptionId)}::text[],
+      ${rows.map((r) => r.resourceGroup)}::text[], ${rows.map((r) => r.location)}::text[], ${rows.map((r) => orNull(r.version))}::text[],
+      ${rows.map((r) => orNull(r.skuName))}::text[], ${rows.map((r) => orNull(r.skuTier))}::text[], ${rows.map((r) => orNull(r.state))}::text[],
+      ${rows.map((r) => JSON.stringify(r.tags ?? {}))}::text[]
+    ) AS r(arm_id, name, subscription_id, resource_group, location, version, sku_name, sku_tier, state, tags)
+    ON CONFLICT (arm_id_key) DO UPDATE SET
+      arm_id = EXCLUDED.arm_id, name = EXCLUDED.name, subscription_id = EXCLUDED.subscription_id,
+      resource_group = EXCLUDED.resource_group, location = EXCLUDED.location, version = EXCLUDED.version,
+      sku_name = EXCLUDED.sku_name, sku_tier = EXCLUDED.sku_tier, state = EXCLUDED.state, tags = EXCLUDED.tags,
+      last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+}
+
+export async function upsertVaults(scanId: string, page: VaultRow[]): Promise<void> {
+  const rows = uniqueById(page);
+  if (rows.length === 0) return;
+  const storage = (r: VaultRow) => (r.storageSettings ?? []).find((s) => s.datastoreType === "VaultStore")?.type ?? r.storageSettings?.[0]?.type ?? null;
+  await db().$executeRaw`
+    INSERT INTO vault (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, principal_id, identity_type, storage_type, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, lower(r.principal_id), r.identity_type, r.storage_type, r.tags::jsonb, now(), now(), NULL, ${scanId}::uuid
+    FROM unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.subscriptionId)}::text[],
+      ${rows.map((r) => r.resourceGroup)}::text[], ${rows.map((r) => r.location)}::text[], ${rows.map((r) => orNull(r.principalId))}::text[],
+      ${rows.map((r) => orNull(r.identityType))}::text[], ${rows.map(storage)}::text[], ${rows.map((r) => JSON.stringify(r.tags ?? {}))}::text[]
+    ) AS r(arm_id, name, subscription_id, resource_group, location, principal_id, identity_type, storage_type, tags)
+    ON CONFLICT (arm_id_key) DO UPDATE SET
+      arm_id = EXCLUDED.arm_id, name = EXCLUDED.name, subscription_id = EXCLUDED.subscription_id, resource_group = EXCLUDED.resource_group,
+      location = EXCLUDED.location, principal_id = EXCLUDED.principal_id, identity_type = EXCLUDED.identity_type,
+      storage_type = EXCLUDED.storage_type, tags = EXCLUDED.tags, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+}
+
+const PG_FLEX = "microsoft.dbforpostgresql/flexibleservers";
+
+export async function upsertPolicies(scanId: string, page: PolicyRow[]): Promise<void> {
+  const rows = uniqueById(page).filter((r) => (r.datasourceTypes ?? []).some((t) => t.toLowerCase() === PG_FLEX));
+  if (rows.length === 0) return;
+  const facts = rows.map((r) => policyFacts(r.policyRules));
+  await db().$executeRaw`
+    INSERT INTO backup_policy (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, datasource_types, backup_interval, default_retention, policy_rules, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, ARRAY(SELECT jsonb_array_elements_text(r.datasource_types::jsonb)), r.backup_interval, r.default_retention, r.policy_rules::jsonb, now(), now(), NULL, ${scanId}::uuid
+    FROM unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => vaultIdOf(r.id))}::text[], ${rows.map((r) => r.subscriptionId)}::text[], ${rows.map((r) => r.name)}::text[],
+      ${rows.map((r) => JSON.stringify(r.datasourceTypes ?? []))}::text[], ${facts.map((f) => f.backupInterval)}::text[], ${facts.map((f) => f.defaultRetention)}::text[],
+      ${rows.map((r) => JSON.stringify(r.policyRules ?? []))}::text[]
+    ) AS r(arm_id, vault_id, subscription_id, name, datasource_types, backup_interval, default_retention, policy_rules)
+    ON CONFLICT (arm_id_key) DO UPDATE SET
+      arm_id = EXCLUDED.arm_id, vault_arm_id_key = EXCLUDED.vault_arm_id_key, subscription_id = EXCLUDED.subscription_id, name = EXCLUDED.name,
+      datasource_types = EXCLUDED.datasource_types, backup_interval = EXCLUDED.backup_interval, default_retention = EXCLUDED.default_retention,
+      policy_rules = EXCLUDED.policy_rules, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+}
+
+export async function upsertBackupInstances(scanId: string, page: BackupInstanceRow[]): Promise<void> {
+  const rows = uniqueById(page);
+  if (rows.length === 0) return;
+  await db().$executeRaw`
+    INSERT INTO backup_instance (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, data_source_arm_id_key, data_source_arm_id, policy_arm_id_key, protection_status, current_protection_state, error_code, error_message, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, lower(r.data_source_id), r.data_source_id, lower(r.policy_id), r.protection_status, r.protection_state, r.error_code, r.error_message, now(), now(), NULL, ${scanId}::uuid
+    FROM unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => vaultIdOf(r.id))}::text[], ${rows.map((r) => r.subscriptionId)}::text[], ${rows.map((r) => r.name)}::text[],
+      ${rows.map((r) => r.dataSourceId)}::text[], ${rows.map((r) => orNull(r.policyId))}::text[], ${rows.map((r) => orNull(r.protectionStatus))}::text[],
+      ${rows.map((r) => orNull(r.protectionState))}::text[], ${rows.map((r) => orNull(r.errorCode))}::text[], ${rows.map((r) => orNull(r.errorMessage))}::text[]
+    ) AS r(arm_id, vault_id, subscription_id, name, data_source_id, policy_id, protection_status, protection_state, error_code, error_message)
+    ON CONFLICT (arm_id_key) DO UPDATE SET
+      arm_id = EXCLUDED.arm_id, vault_arm_id_key = EXCLUDED.vault_arm_id_key, subscription_id = EXCLUDED.subscription_id, name = EXCLUDED.name,
+      data_source_arm_id_key = EXCLUDED.data_source_arm_id_key, data_source_arm_id = EXCLUDED.data_source_arm_id, policy_arm_id_key = EXCLUDED.policy_arm_id_key,
+      protection_status = EXCLUDED.protection_status, current_protection_state = EXCLUDED.current_protection_state,
+      error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+}
+
+export async function upsertRoleAssignments(scanId: string, page: RoleAssignmentRow[]): Promise<void> {
+  const rows = uniqueById(page);
+  if (rows.length === 0) return;
+  await db().$executeRaw`
+    INSERT INTO role_assignment (id, arm_id_key, arm_id, subscription_id, principal_id, principal_type, role_definition_guid, scope, scope_key, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.subscription_id), lower(r.principal_id), r.principal_type, lower(r.role_guid), r.scope, lower(r.scope), now(), now(), NULL, ${scanId}::uuid
+    FROM unnest(
+      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.subscriptionId ?? "")}::text[], ${rows.map((r) => r.principalId)}::text[],
+      ${rows.map((r) => orNull(r.principalType))}::text[], ${rows.map((r) => r.roleGuid)}::text[], ${rows.map((r) => r.scope)}::text[]
+    ) AS r(arm_id, subscription_id, principal_id, principal_type, role_guid, scope)
+    ON CONFLICT (arm_id_key) DO UPDATE SET
+      arm_id = EXCLUDED.arm_id, subscription_id = EXCLUDED.subscription_id, principal_id = EXCLUDED.principal_id,
+      principal_type = EXCLUDED.principal_type, role_definition_guid = EXCLUDED.role_definition_guid, scope = EXCLUDED.scope,
+      scope_key = EXCLUDED.scope_key, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+}
+
+/**
+ * Marks rows of these subscriptions that this scan did not see as deleted (the time stays in last_seen_at).
+ * Called only after every query of the subscriptions succeeded, so a failed page never deletes anything.
+ */
+export async function markMissingDeleted(scanId: string, subscriptions: string[]): Promise<Record<InventoryTable, number>> {
+  const subs = subscriptions.map(lower);
+  const counts = {} as Record<InventoryTable, number>;
+  for (const table of INVENTORY_TABLES) {
+    // Table names come from the constant list above, never from input.
+    counts[table] = await db().$executeRaw`
+      UPDATE ${Prisma.raw(`"${table}"`)} SET deleted_at = now()
+      WHERE deleted_at IS NULL AND subscription_id = ANY(${subs}::text[]) AND last_scan_id IS DISTINCT FROM ${scanId}::uuid`;
+  }
+  return counts;
+}
