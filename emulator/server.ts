@@ -147,7 +147,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       const decision =
         route.throttle === "graph"
           ? state.throttler.graph(caller.principalId)
-          : state.throttler.arm(params.subscriptionId, caller.principalId, route.throttle);
+          : state.throttler.arm(params.subscriptionId ?? /^\/subscriptions\/([^/]+)/i.exec(url.pathname)?.[1], caller.principalId, route.throttle);
       for (const [name, value] of Object.entries(decision.headers)) reply.header(name, value);
       if (!decision.allowed) {
         state.stats.throttled++;
