@@ -13,7 +13,7 @@ export const ARG_COLUMNS = [
   "managedBy", "sku", "plan", "properties", "tags", "identity", "zones", "extendedLocation",
 ] as const;
 
-export const ARG_TABLES = ["resources", "recoveryservicesresources", "authorizationresources"] as const;
+export const ARG_TABLES = ["resources", "resourcecontainers", "recoveryservicesresources", "authorizationresources"] as const;
 export type ArgTableName = (typeof ARG_TABLES)[number];
 
 export interface CompiledQuery {

@@ -24,6 +24,8 @@ import {
   TYPE,
   backupInstanceArgRow,
   jobArgRow,
+  resourceGroupArgRow,
+  subscriptionArgRow,
   policyArgRow,
   roleAssignmentArgRow,
   serverArgRow,
@@ -112,8 +114,12 @@ export class EmulatorStore {
       this.subscriptions.set(subscription.subscriptionId.toLowerCase(), { subscriptionId: subscription.subscriptionId, displayName: subscription.displayName });
       for (const group of subscription.resourceGroups) {
         const id = `/subscriptions/${subscription.subscriptionId}/resourceGroups/${group.name}`;
-        this.resourceGroups.set(idKey(id), { id, subscriptionId: subscription.subscriptionId, name: group.name, location: group.location, tags: group.tags ?? {} });
+        const entity = { id, subscriptionId: subscription.subscriptionId, name: group.name, location: group.location, tags: group.tags ?? {} };
+        this.resourceGroups.set(idKey(id), entity);
+        this.publish("resourcecontainers", TYPE.resourceGroup, entity.id.toLowerCase(), () => resourceGroupArgRow(entity, this.tenantId), true);
       }
+      const entity = this.subscriptions.get(subscription.subscriptionId.toLowerCase())!;
+      this.publish("resourcecontainers", TYPE.subscription, `/subscriptions/${entity.subscriptionId}`.toLowerCase(), () => subscriptionArgRow(entity, this.tenantId), true);
     }
     for (const server of fleet.servers) {
       const parsed = this.requireInFleet(server.id, "server");

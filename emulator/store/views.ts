@@ -3,6 +3,8 @@
 import { ROLE_DEFINITIONS } from "../roles.ts";
 import type {
   BackupInstanceEntity,
+  ResourceGroupEntity,
+  SubscriptionEntity,
   JobEntity,
   PolicyEntity,
   RoleAssignmentEntity,
@@ -17,9 +19,11 @@ export const TYPE = {
   backupInstance: "Microsoft.DataProtection/backupVaults/backupInstances",
   job: "Microsoft.DataProtection/backupVaults/backupJobs",
   roleAssignment: "Microsoft.Authorization/roleAssignments",
+  subscription: "Microsoft.Resources/subscriptions",
+  resourceGroup: "Microsoft.Resources/subscriptions/resourceGroups",
 } as const;
 
-export type ArgTable = "resources" | "recoveryservicesresources" | "authorizationresources";
+export type ArgTable = "resources" | "resourcecontainers" | "recoveryservicesresources" | "authorizationresources";
 
 /** A Resource Graph row: the document KQL sees, plus precomputed keys for scoping. */
 export interface ArgRow {
@@ -292,6 +296,22 @@ export function roleAssignmentArgRow(assignment: RoleAssignmentEntity, tenantId:
   const arm = roleAssignmentArm(assignment);
   doc.properties = { ...(arm.properties as Record<string, unknown>), roleName: ROLE_DEFINITIONS.get(assignment.roleGuid)?.roleName };
   return rowOf(assignment.key, subscriptionId, resourceGroup, doc);
+}
+
+/** A subscription as Resource Graph's resourcecontainers table shows it (how clients discover their scope). */
+export function subscriptionArgRow(subscription: SubscriptionEntity, tenantId: string): ArgRow {
+  const id = `/subscriptions/${subscription.subscriptionId}`;
+  const doc = argBase(id, subscription.displayName, TYPE.subscription, tenantId, "", subscription.subscriptionId, "");
+  doc.properties = { state: "Enabled", subscriptionPolicies: { quotaId: "EnterpriseAgreement_2014-09-01", spendingLimit: "Off" } };
+  return rowOf(id.toLowerCase(), subscription.subscriptionId, "", doc);
+}
+
+/** A resource group as the resourcecontainers table shows it. */
+export function resourceGroupArgRow(group: ResourceGroupEntity, tenantId: string): ArgRow {
+  const doc = argBase(group.id, group.name, TYPE.resourceGroup, tenantId, group.location, group.subscriptionId, group.name);
+  doc.properties = { provisioningState: "Succeeded" };
+  doc.tags = group.tags;
+  return rowOf(group.id.toLowerCase(), group.subscriptionId, group.name, doc);
 }
 
 function rowOf(key: string, subscriptionId: string, resourceGroup: string, doc: Record<string, unknown>): ArgRow {
