@@ -129,7 +129,8 @@ try {
     if (build.status !== 0) fail("The web app build failed (see above).");
   }
 
-  await startChild("worker", process.execPath, ["--import", "tsx", "worker/main.ts"], /worker ready/);
+  // In dev the worker restarts when its sources change (tsx watch), as the web app hot-reloads.
+  await startChild("worker", dev ? bin("tsx") : process.execPath, dev ? ["watch", "--clear-screen=false", "worker/main.ts"] : ["--import", "tsx", "worker/main.ts"], /worker ready/);
   await startChild(
     "web",
     bin("next"),

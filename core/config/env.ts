@@ -8,11 +8,13 @@ const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 const opt = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema);
 
 const port = (fallback: number) =>
-  opt(z.coerce.number().int("must be a whole number").min(0).max(65535, "must be a TCP port (0-65535)").default(fallback));
+  opt(z.coerce.number({ error: "must be a TCP port (0-65535)" }).int("must be a TCP port (0-65535)").min(0, "must be a TCP port (0-65535)").max(65535, "must be a TCP port (0-65535)").default(fallback));
 
 const postgresUrl = z
   .string()
   .refine((v) => /^postgres(ql)?:\/\/[^/]+\/[^/?]+/.test(v), "must look like postgresql://user@host:5432/database");
+const count = (min: number, max: number, fallback: number) =>
+  opt(z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback));
 const redisUrl = z.string().refine((v) => /^rediss?:\/\/[^/]+/.test(v), "must look like redis://host:6379");
 const uuidList = z
   .string()
@@ -43,17 +45,17 @@ export const envSchema = z
     ),
 
     // Minutes between scheduled scans; 0 turns the schedule off (scans then run only on demand).
-    SCAN_INTERVAL_MINUTES: opt(z.coerce.number().int().min(0).max(10_080).default(60)),
+    SCAN_INTERVAL_MINUTES: count(0, 10_080, 60),
     // Subscriptions one scan job inventories together: fewer, larger jobs spend less Resource Graph quota.
-    SCAN_SUBSCRIPTIONS_PER_JOB: opt(z.coerce.number().int().min(1).max(300).default(50)),
+    SCAN_SUBSCRIPTIONS_PER_JOB: count(1, 300, 50),
     // Scan jobs one worker process runs at once.
-    SCAN_CONCURRENCY: opt(z.coerce.number().int().min(1).max(32).default(4)),
+    SCAN_CONCURRENCY: count(1, 32, 4),
 
     EMULATOR_HOST: opt(z.string().default("127.0.0.1")),
     EMULATOR_PORT: port(4010),
-    EMULATOR_SEED: opt(z.coerce.number().int().min(0).default(1)),
-    EMULATOR_SERVERS: opt(z.coerce.number().int().min(1).max(100_000).default(1200)),
-    EMULATOR_SUBSCRIPTIONS: opt(z.coerce.number().int().min(1).max(500).default(12)),
+    EMULATOR_SEED: count(0, 2 ** 31 - 1, 1),
+    EMULATOR_SERVERS: count(1, 100_000, 1200),
+    EMULATOR_SUBSCRIPTIONS: count(1, 500, 12),
     // The principal Flexguard acts as in emulator mode (an Entra object id).
     EMULATOR_PRINCIPAL_ID: opt(z.uuid("must be an object id (a GUID)").default("00000000-0000-4000-8000-00000000f1e9")),
     // Where the emulator writes its self-signed certificate and the clients read it to trust it.

@@ -57,13 +57,14 @@ async function createMissingDatabase(url: string): Promise<void> {
 /** Checks that Redis answers PING at REDIS_URL. */
 export async function checkRedis(config: Env = env()): Promise<void> {
   const redis = new Redis(config.REDIS_URL, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  redis.on("error", () => {});
+  let cause: Error | undefined; // ioredis reports the socket error as an event and rejects with "Connection is closed"
+  redis.on("error", (err: Error) => (cause ??= err));
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     throw new ServiceUnavailableError(
-      `Redis is not reachable at ${redact(config.REDIS_URL)} (${(err as Error).message}). Start it (on these machines: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no; with Docker: docker compose up -d redis) or fix REDIS_URL.`,
+      `Redis is not reachable at ${redact(config.REDIS_URL)} (${(cause ?? (err as Error)).message}). Start it (on these machines: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no; with Docker: docker compose up -d redis) or fix REDIS_URL.`,
     );
   } finally {
     redis.disconnect();

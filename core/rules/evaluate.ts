@@ -25,13 +25,13 @@ import {
 } from "@/core/inventory/types";
 import { ExemptionIndex } from "@/core/exemptions/exemption-index";
 import type { StoredExemption } from "@/core/exemptions/schemas";
-import { compileRuleScope, compileTagConditions, type ServerPredicate } from "./compile-selector";
+import { compileRuleReach, compileTagConditions, type RuleReach } from "./compile-selector";
 import { isoDurationSeconds, scheduleIntervalText } from "./duration";
 import { compileLowerCaseNamePattern } from "./glob";
 import { PROTECTION_RANK, classifyProtection, protectionStateOf, type ProtectionClass } from "./protection-state";
-import { RoleIndex } from "./role-index";
+import { RoleIndex, coversScope } from "./role-index";
 import { vaultIdOfPolicy, type PolicyRequirement, type StoredProtectionRule, type VaultRequirement } from "./schemas";
-import { lowerCaseTagMap, serverFacts, type ServerFacts } from "./server-facts";
+import { ServerFactsCache, lowerCaseTagMap, serverFacts, type ServerFacts } from "./server-facts";
 import {
   VERDICT_STATES,
   type MissingRole,
@@ -88,27 +88,64 @@ type PolicyCheck = { ok: true } | { ok: false; state: "wrong_policy" | "policy_w
 interface CompiledRule {
   ref: RuleRef;
   rule: StoredProtectionRule;
-  inReach: ServerPredicate;
+  reach: RuleReach;
+  // Caches filled as servers are judged: a fleet has few regions, vaults and policies.
   vaultByRegion: Map<string, VaultResolution>;
-  policyTargetByVault: Map<string, PolicyTarget>;
-  policyCheckByPolicy: Map<string, PolicyCheck>;
-  /** explicit policy requirement: vault key -> required policy id. */
-  explicitPolicyByVault: ReadonlyMap<string, string> | null;
+  policyTargetByVault: Map<InventoryVault, PolicyTarget>;
+  policyCheckByPolicy: Map<InventoryBackupPolicy, PolicyCheck>;
+  /** explicit policy requirement: vault key -> the required policy's id and key. */
+  explicitPolicyByVault: ReadonlyMap<string, { armId: string; key: string }> | null;
 }
 
+/** A backup instance with what every server check needs, worked out once. */
+interface IndexedInstance {
+  instance: InventoryBackupInstance;
+  key: string;
+  vaultKey: string;
+  /** undefined when the vault is not in the inventory. */
+  vault: InventoryVault | undefined;
+  policyKey: string | null;
+  /** undefined when the instance names no policy or one not in the inventory. */
+  policy: InventoryBackupPolicy | undefined;
+  protection: ProtectionClass;
+}
+
+const healthiestFirst = (a: IndexedInstance, b: IndexedInstance) =>
+  PROTECTION_RANK[a.protection] - PROTECTION_RANK[b.protection] || compareText(a.key, b.key);
+
+/** The role-assignment scopes a vault's identity holds the two backup roles at. */
+interface VaultRoleScopes {
+  ltrBackup: ReadonlySet<string> | undefined;
+  reader: ReadonlySet<string> | undefined;
+}
+
+/**
+ * Everything but the servers, indexed. Built once per evaluation; the Maps marked as caches fill as
+ * servers are judged, which is why a context must not be shared between different inputs.
+ */
 export interface EvaluationContext {
   readonly rules: readonly CompiledRule[];
+  /** Cache: the rules whose subscription, region and version criteria admit a (subscription, region, version) place. */
+  readonly rulesByPlace: Map<string, readonly CompiledRule[]>;
+  readonly factsCache: ServerFactsCache;
+  /** Cache: the backup-role scopes of each vault's identity. */
+  readonly vaultRoleScopes: Map<InventoryVault, VaultRoleScopes>;
+  /** Scope keys where Flexguard's principal holds a role that may write role assignments. */
+  readonly flexguardWriterScopes: ReadonlySet<string>;
   readonly vaultsByKey: ReadonlyMap<string, InventoryVault>;
   readonly vaultsByRegion: ReadonlyMap<string, readonly InventoryVault[]>;
   readonly vaultTags: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly policiesByKey: ReadonlyMap<string, InventoryBackupPolicy>;
   readonly policiesByVault: ReadonlyMap<string, readonly InventoryBackupPolicy[]>;
-  readonly instancesByServer: ReadonlyMap<string, readonly InventoryBackupInstance[]>;
+  /** Backup instances by the lower-cased id of the server they protect, healthiest first. */
+  readonly instancesByServer: ReadonlyMap<string, readonly IndexedInstance[]>;
   readonly roles: RoleIndex;
   readonly exemptions: ExemptionIndex;
   readonly gapsBySubscription: ReadonlyMap<string, string>;
   readonly flexguardPrincipalId: string | null;
 }
+
+const NO_INSTANCES: readonly IndexedInstance[] = [];
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -139,23 +176,41 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
     push(policiesByVault, armKey(policy.vaultArmId), policy);
   }
 
-  const instancesByServer = new Map<string, InventoryBackupInstance[]>();
-  for (const instance of setup.backupInstances) push(instancesByServer, armKey(instance.dataSourceArmId), instance);
+  const instancesByServer = new Map<string, IndexedInstance[]>();
+  for (const instance of setup.backupInstances) {
+    const vaultKey = armKey(instance.vaultArmId);
+    const policyKey = instance.policyArmId === null ? null : armKey(instance.policyArmId);
+    push(instancesByServer, armKey(instance.dataSourceArmId), {
+      instance,
+      key: armKey(instance.armId),
+      vaultKey,
+      vault: vaultsByKey.get(vaultKey),
+      policyKey,
+      policy: policyKey === null ? undefined : policiesByKey.get(policyKey),
+      protection: classifyProtection(instance),
+    });
+  }
+  for (const instances of instancesByServer.values()) if (instances.length > 1) instances.sort(healthiestFirst);
 
   const rules = setup.rules
     .filter((rule) => rule.enabled)
     .sort((a, b) => a.order - b.order || compareText(a.name, b.name) || compareText(a.id, b.id))
     .map(compileRule);
 
+  const roles = new RoleIndex(setup.roleAssignments);
   return {
     rules,
+    rulesByPlace: new Map(),
+    factsCache: new ServerFactsCache(),
+    vaultRoleScopes: new Map(),
+    flexguardWriterScopes: setup.flexguardPrincipalId === null ? new Set() : roles.scopesOfAny(setup.flexguardPrincipalId, ROLE_ASSIGNMENT_WRITERS),
     vaultsByKey,
     vaultsByRegion,
     vaultTags,
     policiesByKey,
     policiesByVault,
     instancesByServer,
-    roles: new RoleIndex(setup.roleAssignments),
+    roles,
     exemptions: new ExemptionIndex(setup.exemptions),
     gapsBySubscription: new Map((setup.inventoryGaps ?? []).map((gap) => [gap.subscriptionId.toLowerCase(), gap.reason])),
     flexguardPrincipalId: setup.flexguardPrincipalId,
@@ -167,12 +222,12 @@ function compileRule(rule: StoredProtectionRule): CompiledRule {
   return {
     ref: { id: rule.id, name: rule.name, revision: rule.revision, order: rule.order, mode: rule.mode },
     rule,
-    inReach: compileRuleScope(rule.scope, rule.exclusions),
+    reach: compileRuleReach(rule.scope, rule.exclusions),
     vaultByRegion: new Map(),
     policyTargetByVault: new Map(),
     policyCheckByPolicy: new Map(),
     explicitPolicyByVault:
-      policy.kind === "explicit" ? new Map(policy.policyArmIds.map((id) => [armKey(vaultIdOfPolicy(id)), id])) : null,
+      policy.kind === "explicit" ? new Map(policy.policyArmIds.map((id) => [armKey(vaultIdOfPolicy(id)), { armId: id, key: armKey(id) }])) : null,
   };
 }
 
@@ -234,12 +289,12 @@ const isPgFlexPolicy = (policy: InventoryBackupPolicy) =>
   policy.datasourceTypes.some((type) => type.toLowerCase() === PG_FLEX_DATASOURCE_TYPE.toLowerCase());
 
 function policyTarget(ctx: EvaluationContext, rule: CompiledRule, vault: InventoryVault): PolicyTarget {
-  const vaultKey = armKey(vault.armId);
-  const cached = rule.policyTargetByVault.get(vaultKey);
+  const cached = rule.policyTargetByVault.get(vault);
   if (cached) return cached;
+  const vaultKey = armKey(vault.armId);
   let target: PolicyTarget;
   if (rule.explicitPolicyByVault) {
-    const policyArmId = rule.explicitPolicyByVault.get(vaultKey) ?? null;
+    const policyArmId = rule.explicitPolicyByVault.get(vaultKey)?.armId ?? null;
     target = { policyArmId, missingReason: policyArmId ? null : `${describeRule(rule)} names no policy for vault '${vault.name}'.` };
   } else {
     // The first (by id) PostgreSQL policy of the vault that meets the constraints.
@@ -250,13 +305,12 @@ function policyTarget(ctx: EvaluationContext, rule: CompiledRule, vault: Invento
       ? { policyArmId: candidate.armId, missingReason: null }
       : { policyArmId: null, missingReason: `Vault '${vault.name}' has no PostgreSQL flexible server policy that meets ${describeRule(rule)}; one must be created.` };
   }
-  rule.policyTargetByVault.set(vaultKey, target);
+  rule.policyTargetByVault.set(vault, target);
   return target;
 }
 
 function checkConstraints(rule: CompiledRule, policy: InventoryBackupPolicy): PolicyCheck {
-  const key = armKey(policy.armId);
-  const cached = rule.policyCheckByPolicy.get(key);
+  const cached = rule.policyCheckByPolicy.get(policy);
   if (cached) return cached;
   const requirement = rule.rule.requirement.policy as Extract<PolicyRequirement, { kind: "constraints" }>;
   const weaker: string[] = [];
@@ -286,21 +340,22 @@ function checkConstraints(rule: CompiledRule, policy: InventoryBackupPolicy): Po
       : weaker.length > 0
         ? { ok: false, state: "policy_weaker", reasons: weaker }
         : { ok: true };
-  rule.policyCheckByPolicy.set(key, check);
+  rule.policyCheckByPolicy.set(policy, check);
   return check;
 }
 
-function checkInstancePolicy(ctx: EvaluationContext, rule: CompiledRule, instance: InventoryBackupInstance, vault: InventoryVault): PolicyCheck {
+const OK: PolicyCheck = { ok: true };
+
+function checkInstancePolicy(ctx: EvaluationContext, rule: CompiledRule, { instance, policyKey, policy }: IndexedInstance, vaultKey: string): PolicyCheck {
   if (rule.explicitPolicyByVault) {
-    const required = rule.explicitPolicyByVault.get(armKey(vault.armId));
-    if (required && instance.policyArmId !== null && armKey(instance.policyArmId) === armKey(required)) return { ok: true };
-    const current = instance.policyArmId === null ? "no policy" : `policy '${ctx.policiesByKey.get(armKey(instance.policyArmId))?.name ?? instance.policyArmId}'`;
-    const wanted = required ? `policy '${ctx.policiesByKey.get(armKey(required))?.name ?? required}'` : "a policy the rule does not name";
+    const required = rule.explicitPolicyByVault.get(vaultKey);
+    if (required && policyKey === required.key) return OK;
+    const current = instance.policyArmId === null ? "no policy" : `policy '${policy?.name ?? instance.policyArmId}'`;
+    const wanted = required ? `policy '${ctx.policiesByKey.get(required.key)?.name ?? required.armId}'` : "a policy the rule does not name";
     return { ok: false, state: "wrong_policy", reasons: [`The backup instance uses ${current}; ${describeRule(rule)} requires ${wanted}.`] };
   }
   if (instance.policyArmId === null)
     return { ok: false, state: "not_evaluable", reasons: ["The backup instance names no backup policy, so its retention and schedule are unknown."] };
-  const policy = ctx.policiesByKey.get(armKey(instance.policyArmId));
   if (!policy)
     return { ok: false, state: "not_evaluable", reasons: [`The backup instance's policy ${instance.policyArmId} is not in the inventory, so its retention and schedule are unknown.`] };
   return checkConstraints(rule, policy);
@@ -368,8 +423,7 @@ class Findings {
   }
 }
 
-function describeInstance(ctx: EvaluationContext, instance: InventoryBackupInstance): string {
-  const vault = ctx.vaultsByKey.get(armKey(instance.vaultArmId));
+function describeInstance({ instance, vault }: IndexedInstance): string {
   return `backup instance '${instance.name}' in vault '${vault?.name ?? instance.vaultArmId}'`;
 }
 
@@ -391,27 +445,27 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
     findings.action({ kind: "makeServerReady", currentState: server.state });
   }
 
-  const live: { instance: InventoryBackupInstance; protection: ProtectionClass }[] = [];
-  for (const instance of ctx.instancesByServer.get(facts.armKey) ?? []) {
-    const protection = classifyProtection(instance);
-    if (protection === "deleted") findings.note(`The ${describeInstance(ctx, instance)} is ${protectionStateOf(instance)} and protects nothing.`);
-    else live.push({ instance, protection });
+  const live: IndexedInstance[] = [];
+  for (const indexed of ctx.instancesByServer.get(facts.armKey) ?? NO_INSTANCES) {
+    if (indexed.protection === "deleted") findings.note(`The ${describeInstance(indexed)} is ${protectionStateOf(indexed.instance)} and protects nothing.`);
+    else live.push(indexed);
   }
-  live.sort((a, b) => PROTECTION_RANK[a.protection] - PROTECTION_RANK[b.protection] || compareText(armKey(a.instance.armId), armKey(b.instance.armId)));
 
   const resolution = resolveVault(ctx, rule, facts.region);
   if (!resolution.usable) {
     findings.problem(resolution.state, resolution.reason);
     if (resolution.state === "no_vault_in_region") findings.action({ kind: "createVault", region: facts.region });
     if (live.length === 0) findings.problem("unprotected", "No backup instance protects the server.");
-    else for (const { instance } of live) findings.note(`The server has a ${describeInstance(ctx, instance)} (${protectionStateOf(instance) ?? "state unknown"}).`);
+    else for (const indexed of live) findings.note(`The server has a ${describeInstance(indexed)} (${protectionStateOf(indexed.instance) ?? "state unknown"}).`);
     return findings;
   }
 
-  const inAccepted = live.filter(({ instance }) => resolution.accepted.has(armKey(instance.vaultArmId)));
-  const elsewhere = live.filter(({ instance }) => !resolution.accepted.has(armKey(instance.vaultArmId)));
+  // Instances come healthiest first, so the first in an accepted vault is the one that counts.
+  const inAccepted: IndexedInstance[] = [];
+  const elsewhere: IndexedInstance[] = [];
+  for (const indexed of live) (resolution.accepted.has(indexed.vaultKey) ? inAccepted : elsewhere).push(indexed);
   const current = inAccepted[0];
-  const vault = (current && ctx.vaultsByKey.get(armKey(current.instance.vaultArmId))) || resolution.target;
+  const vault = current?.vault ?? resolution.target;
   const target = policyTarget(ctx, rule, vault);
   findings.targetVaultArmId = vault.armId;
   findings.targetPolicyArmId = target.policyArmId;
@@ -426,7 +480,7 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
     else {
       findings.problem(
         "wrong_vault",
-        `The server is protected only by ${elsewhere.map(({ instance }) => describeInstance(ctx, instance)).join(", ")}, which ${describeRule(rule)} does not accept; it requires vault '${vault.name}'.`,
+        `The server is protected only by ${elsewhere.map(describeInstance).join(", ")}, which ${describeRule(rule)} does not accept; it requires vault '${vault.name}'.`,
       );
     }
     if (target.missingReason) findings.note(target.missingReason);
@@ -436,16 +490,16 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
     const { instance, protection } = current;
     const state = protectionStateOf(instance) ?? "no state";
     if (protection === "unknown") {
-      findings.problem("not_evaluable", `The ${describeInstance(ctx, instance)} reports ${state}, a protection state Flexguard does not recognise.`);
+      findings.problem("not_evaluable", `The ${describeInstance(current)} reports ${state}, a protection state Flexguard does not recognise.`);
     } else {
       if (protection === "error") {
         const error = instance.errorCode ? ` (${instance.errorCode}${instance.errorMessage ? `: ${instance.errorMessage}` : ""})` : "";
-        findings.problem("protection_error", `The ${describeInstance(ctx, instance)} is in state ${state}${error}; no backups are being taken.`);
+        findings.problem("protection_error", `The ${describeInstance(current)} is in state ${state}${error}; no backups are being taken.`);
         findings.action({ kind: "resolveProtectionError", backupInstanceArmId: instance.armId, protectionState: state, errorCode: instance.errorCode, errorMessage: instance.errorMessage });
       } else if (protection === "pending") {
-        findings.problem("protection_pending", `The ${describeInstance(ctx, instance)} is ${state}; the next scan will show whether protection succeeded.`);
+        findings.problem("protection_pending", `The ${describeInstance(current)} is ${state}; the next scan will show whether protection succeeded.`);
       }
-      const policyCheck = checkInstancePolicy(ctx, rule, instance, vault);
+      const policyCheck = checkInstancePolicy(ctx, rule, current, current.vaultKey);
       if (!policyCheck.ok) {
         for (const reason of policyCheck.reasons) findings.problem(policyCheck.state, reason);
         if (policyCheck.state !== "not_evaluable") {
@@ -454,8 +508,9 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
         }
       }
     }
-    for (const other of [...inAccepted.slice(1), ...elsewhere])
-      findings.note(`The server also has a ${describeInstance(ctx, other.instance)} (${protectionStateOf(other.instance) ?? "state unknown"}).`);
+    if (live.length > 1)
+      for (const other of [...inAccepted.slice(1), ...elsewhere])
+        findings.note(`The server also has a ${describeInstance(other)} (${protectionStateOf(other.instance) ?? "state unknown"}).`);
   }
 
   // A qualifying policy must exist before a backup instance can be created or switched to it.
@@ -473,29 +528,48 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
   return findings;
 }
 
+function vaultRoleScopes(ctx: EvaluationContext, vault: InventoryVault): VaultRoleScopes {
+  let scopes = ctx.vaultRoleScopes.get(vault);
+  if (!scopes) {
+    scopes =
+      vault.principalId === null
+        ? { ltrBackup: undefined, reader: undefined }
+        : { ltrBackup: ctx.roles.scopesOf(vault.principalId, ROLE.pgFlexLtrBackup), reader: ctx.roles.scopesOf(vault.principalId, ROLE.reader) };
+    ctx.vaultRoleScopes.set(vault, scopes);
+  }
+  return scopes;
+}
+
 function checkVaultRoles(ctx: EvaluationContext, facts: ServerFacts, vault: InventoryVault, findings: Findings) {
-  const required = [
-    { role: ROLE.pgFlexLtrBackup, scope: facts.server.armId, chain: facts.serverScopeChain, where: "the server" },
-    { role: ROLE.reader, scope: facts.resourceGroupScope, chain: facts.resourceGroupScopeChain, where: `resource group '${facts.server.resourceGroup}'` },
-  ];
+  const held = vaultRoleScopes(ctx, vault);
+  const hasLtrBackup = coversScope(held.ltrBackup, facts.armKey, facts.resourceGroupKey, facts.subscriptionScopeKey);
+  const hasReader = coversScope(held.reader, facts.resourceGroupKey, facts.subscriptionScopeKey);
+  if (hasLtrBackup && hasReader) return;
+
   const principalId = vault.principalId;
   if (principalId === null) {
     findings.problem("missing_roles", `Vault '${vault.name}' has no system-assigned managed identity, which Azure Backup uses to reach the server.`);
     findings.action({ kind: "enableVaultIdentity", vaultArmId: vault.armId });
   }
-  for (const { role, scope, chain, where } of required) {
-    if (principalId !== null && ctx.roles.holds(principalId, role, chain)) continue;
-    const missing: MissingRole = {
-      roleDefinitionGuid: role,
-      roleName: ROLE_NAMES[role]!,
-      principalId,
-      scope,
-      flexguardCanAssign: ctx.flexguardPrincipalId !== null && ctx.roles.holdsAny(ctx.flexguardPrincipalId, ROLE_ASSIGNMENT_WRITERS, chain),
-    };
-    if (principalId !== null) findings.problem("missing_roles", `The identity of vault '${vault.name}' lacks ${missing.roleName} on ${where}.`);
-    findings.missingRoles.push(missing);
-    findings.action({ kind: "assignRole", ...missing });
-  }
+  const server = facts.server;
+  if (!hasLtrBackup)
+    missingRole(findings, vault, ROLE.pgFlexLtrBackup, server.armId, "the server", coversScope(ctx.flexguardWriterScopes, facts.armKey, facts.resourceGroupKey, facts.subscriptionScopeKey));
+  if (!hasReader)
+    missingRole(
+      findings,
+      vault,
+      ROLE.reader,
+      `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}`,
+      `resource group '${server.resourceGroup}'`,
+      coversScope(ctx.flexguardWriterScopes, facts.resourceGroupKey, facts.subscriptionScopeKey),
+    );
+}
+
+function missingRole(findings: Findings, vault: InventoryVault, role: string, scope: string, where: string, flexguardCanAssign: boolean) {
+  const missing: MissingRole = { roleDefinitionGuid: role, roleName: ROLE_NAMES[role]!, principalId: vault.principalId, scope, flexguardCanAssign };
+  if (vault.principalId !== null) findings.problem("missing_roles", `The identity of vault '${vault.name}' lacks ${missing.roleName} on ${where}.`);
+  findings.missingRoles.push(missing);
+  findings.action({ kind: "assignRole", ...missing });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -515,13 +589,25 @@ function remediationOf(findings: Findings, rule: CompiledRule): Remediation | nu
   };
 }
 
+/** The rules, in precedence order, whose subscription, region and version criteria admit the server. */
+function rulesForPlace(ctx: EvaluationContext, facts: ServerFacts): readonly CompiledRule[] {
+  const version = facts.server.version;
+  const place = `${facts.subscriptionKey}|${facts.region}|${version ?? ""}`;
+  let rules = ctx.rulesByPlace.get(place);
+  if (!rules) {
+    rules = ctx.rules.filter((rule) => rule.reach.placeMatches(facts.subscriptionKey, facts.region, version));
+    ctx.rulesByPlace.set(place, rules);
+  }
+  return rules;
+}
+
 /** The verdict for one server at the moment `now` (which decides only whether exemptions are still in force). */
 export function evaluateServer(ctx: EvaluationContext, server: InventoryServer, now: Date): Verdict {
-  const facts = serverFacts(server);
+  const facts = serverFacts(server, ctx.factsCache);
   let governing: CompiledRule | undefined;
   const alsoMatched: RuleRef[] = [];
-  for (const rule of ctx.rules) {
-    if (!rule.inReach(facts)) continue;
+  for (const rule of rulesForPlace(ctx, facts)) {
+    if (rule.reach.serverMatches !== null && !rule.reach.serverMatches(facts)) continue;
     if (governing) alsoMatched.push(rule.ref);
     else governing = rule;
   }

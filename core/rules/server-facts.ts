@@ -1,7 +1,6 @@
 // A server reduced to the lower-cased keys that rules, exemptions and role checks compare, computed
 // once per server so that 50 rules do not lower-case the same names 50 times.
 import { armKey, type InventoryServer, type Tags } from "@/core/inventory/types";
-import { resourceGroupKey } from "@/core/exemptions/exemption-index";
 import { normaliseRegion } from "./schemas";
 
 export interface ServerFacts {
@@ -9,18 +8,15 @@ export interface ServerFacts {
   armKey: string;
   nameKey: string;
   subscriptionKey: string;
-  resourceGroupKey: string;
+  /** "/subscriptions/{id}", lower-cased: the subscription's scope key. */
+  subscriptionScopeKey: string;
   /** The resource group name alone, lower-cased, for resource group patterns. */
   resourceGroupNameKey: string;
+  /** "/subscriptions/{id}/resourcegroups/{name}", lower-cased: the resource group's scope key. */
+  resourceGroupKey: string;
   region: string;
   /** Tag values by lower-cased key: Azure tag names are case-insensitive, values are not. */
   tags: ReadonlyMap<string, string>;
-  /** The ARM id of the server's resource group, as Azure spells such scopes. */
-  resourceGroupScope: string;
-  /** Scope keys a role assignment may sit at to cover the server: the server, its resource group, its subscription, the tenant root. */
-  serverScopeChain: readonly string[];
-  /** Scope keys that cover the resource group: itself, its subscription, the tenant root. */
-  resourceGroupScopeChain: readonly string[];
 }
 
 /** Tags keyed by lower-cased name; of two keys differing only in case (Azure allows no such pair) the first wins. */
@@ -33,23 +29,39 @@ export function lowerCaseTagMap(tags: Tags): Map<string, string> {
   return map;
 }
 
-export function serverFacts(server: InventoryServer): ServerFacts {
-  const subscriptionKey = server.subscriptionId.toLowerCase();
+/** Remembers the few distinct regions and subscriptions of a fleet, so each is normalised once. */
+export class ServerFactsCache {
+  private readonly regions = new Map<string, string>();
+  private readonly subscriptions = new Map<string, { key: string; scopeKey: string }>();
+
+  region(location: string): string {
+    let region = this.regions.get(location);
+    if (region === undefined) this.regions.set(location, (region = normaliseRegion(location)));
+    return region;
+  }
+
+  subscription(subscriptionId: string): { key: string; scopeKey: string } {
+    let subscription = this.subscriptions.get(subscriptionId);
+    if (subscription === undefined) {
+      const key = subscriptionId.toLowerCase();
+      this.subscriptions.set(subscriptionId, (subscription = { key, scopeKey: `/subscriptions/${key}` }));
+    }
+    return subscription;
+  }
+}
+
+export function serverFacts(server: InventoryServer, cache: ServerFactsCache = new ServerFactsCache()): ServerFacts {
+  const subscription = cache.subscription(server.subscriptionId);
   const resourceGroupNameKey = server.resourceGroup.toLowerCase();
-  const subscriptionScope = `/subscriptions/${subscriptionKey}`;
-  const resourceGroupScopeKey = `${subscriptionScope}/resourcegroups/${resourceGroupNameKey}`;
-  const serverKey = armKey(server.armId);
   return {
     server,
-    armKey: serverKey,
+    armKey: armKey(server.armId),
     nameKey: server.name.toLowerCase(),
-    subscriptionKey,
-    resourceGroupKey: resourceGroupKey(server.subscriptionId, server.resourceGroup),
+    subscriptionKey: subscription.key,
+    subscriptionScopeKey: subscription.scopeKey,
     resourceGroupNameKey,
-    region: normaliseRegion(server.location),
+    resourceGroupKey: `${subscription.scopeKey}/resourcegroups/${resourceGroupNameKey}`,
+    region: cache.region(server.location),
     tags: lowerCaseTagMap(server.tags),
-    resourceGroupScope: `/subscriptions/${server.subscriptionId}/resourceGroups/${server.resourceGroup}`,
-    serverScopeChain: [serverKey, resourceGroupScopeKey, subscriptionScope, "/"],
-    resourceGroupScopeChain: [resourceGroupScopeKey, subscriptionScope, "/"],
   };
 }
