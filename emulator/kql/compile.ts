@@ -226,6 +226,8 @@ function equals(a: unknown, b: unknown): boolean {
 }
 
 function compareValues(a: unknown, b: unknown): number {
+  // The hot path: sorting 100,000 ids is string against string, compared ordinally as Kusto does.
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (a instanceof Date || b instanceof Date) {
     const da = toDate(a)?.getTime() ?? NaN;

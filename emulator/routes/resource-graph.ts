@@ -207,7 +207,8 @@ function collectRows(context: RequestContext, compiled: CompiledQuery, scopes: s
 
 function plainRow(row: Row): Row {
   let copy: Row | undefined;
-  for (const [key, value] of Object.entries(row)) {
+  for (const key in row) {
+    const value = row[key];
     if (value instanceof Timespan) (copy ??= { ...row })[key] = toKqlString(value);
   }
   return copy ?? row;

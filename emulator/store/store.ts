@@ -68,6 +68,7 @@ interface Access {
   tenantWide: Set<Capability>;
   subscriptions: Map<Capability, Set<string>>;
   resourceGroups: Map<Capability, Set<string>>;
+  readableSubscriptions?: string[];
 }
 
 export class EmulatorStore {
@@ -355,13 +356,20 @@ export class EmulatorStore {
   /** Subscriptions in which the principal can read something (what ARG covers when none are given). */
   readableSubscriptions(principalId: string): string[] {
     const access = this.accessOf(principalId);
-    if (access.tenantWide.has("read")) return [...this.subscriptions.keys()];
-    const result = new Set<string>();
-    for (const scope of access.scopes.get("read") ?? []) {
-      const sub = parseResourceId(scope).subscriptionId;
-      if (sub && this.subscriptions.has(sub.toLowerCase())) result.add(sub.toLowerCase());
+    if (access.readableSubscriptions) return access.readableSubscriptions;
+    let result: string[];
+    if (access.tenantWide.has("read")) result = [...this.subscriptions.keys()];
+    else {
+      const found = new Set<string>();
+      for (const scope of access.scopes.get("read") ?? []) {
+        const sub = /^\/subscriptions\/([^/]+)/.exec(scope)?.[1];
+        if (sub && this.subscriptions.has(sub)) found.add(sub);
+      }
+      result = [...found];
     }
-    return [...result];
+    // Cached with the access entry: recomputed only when role assignments change.
+    access.readableSubscriptions = result;
+    return result;
   }
 
   /** Whether the assignment lets the identity act on the scope, as Backup's validation sees it (after propagation). */
@@ -558,12 +566,14 @@ export class EmulatorStore {
     const list = this.jobsByVault.get(vault.key) ?? [];
     list.push(job);
     this.jobsByVault.set(vault.key, list);
-    const biSnapshot = { ...bi };
-    const build = (at: number) => () => jobArgRow(job, biSnapshot, vault, server, this.tenantId, at);
-    this.publish("recoveryservicesresources", TYPE.job, job.key, build(job.startMs), immediate);
-    // The finished state reaches Resource Graph too, after the same lag.
-    if (job.endMs > this.clock.now()) this.schedule(job.endMs, () => this.publish("recoveryservicesresources", TYPE.job, job.key, build(job.endMs)));
-    else this.publish("recoveryservicesresources", TYPE.job, job.key, build(job.endMs), immediate);
+    const build = (at: number) => () => jobArgRow(job, bi, vault, server, this.tenantId, at);
+    if (job.endMs > this.clock.now()) {
+      this.publish("recoveryservicesresources", TYPE.job, job.key, build(job.startMs), immediate);
+      // The finished state reaches Resource Graph too, after the same lag.
+      this.schedule(job.endMs, () => this.publish("recoveryservicesresources", TYPE.job, job.key, build(job.endMs)));
+    } else {
+      this.publish("recoveryservicesresources", TYPE.job, job.key, build(job.endMs), immediate);
+    }
   }
 
   /** Two weeks of past scheduled jobs for an instance loaded as protected, as a real vault would show. */

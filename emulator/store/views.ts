@@ -32,7 +32,35 @@ export interface ArgRow {
   subscriptionKey: string;
   /** lower-case `/subscriptions/x/resourcegroups/y`, "" above resource-group level */
   resourceGroupKey: string;
-  doc: Record<string, unknown>;
+  readonly doc: Record<string, unknown>;
+}
+
+/**
+ * A row whose document is built on first use. Jobs and role assignments are numerous and rarely
+ * all queried, so building them lazily keeps a 100,000-server fleet well under 1 GiB.
+ */
+export class LazyArgRow implements ArgRow {
+  private built: Record<string, unknown> | undefined;
+  readonly subscriptionKey: string;
+  readonly resourceGroupKey: string;
+
+  constructor(
+    readonly key: string,
+    subscriptionId: string,
+    resourceGroup: string,
+    private build: () => Record<string, unknown>,
+  ) {
+    this.subscriptionKey = subscriptionId.toLowerCase();
+    this.resourceGroupKey = resourceGroup ? `/subscriptions/${this.subscriptionKey}/resourcegroups/${resourceGroup.toLowerCase()}` : "";
+  }
+
+  get doc(): Record<string, unknown> {
+    if (!this.built) {
+      this.built = this.build();
+      this.build = () => this.built!;
+    }
+    return this.built;
+  }
 }
 
 function argBase(
@@ -65,16 +93,29 @@ function argBase(
   };
 }
 
+// Sub-objects most servers have in common are shared (never mutated), so a 100,000-server fleet
+// does not hold 100,000 copies of them.
+const NETWORK = Object.freeze({ publicNetworkAccess: "Disabled" });
+const HIGH_AVAILABILITY = Object.freeze({ mode: "Disabled" });
+const sharedStorage = new Map<string, Readonly<Record<string, unknown>>>();
+const sharedBackup = new Map<string, Readonly<Record<string, unknown>>>();
+
+function shared(cache: Map<string, Readonly<Record<string, unknown>>>, key: string, make: () => Record<string, unknown>): Readonly<Record<string, unknown>> {
+  let value = cache.get(key);
+  if (!value) cache.set(key, (value = Object.freeze(make())));
+  return value;
+}
+
 export function serverProperties(server: ServerEntity): Record<string, unknown> {
   return {
     version: server.version,
     state: server.state,
     fullyQualifiedDomainName: `${server.name}.postgres.database.azure.com`,
     administratorLogin: "pgadmin",
-    storage: { storageSizeGB: server.storageSizeGB, type: server.storageType, autoGrow: "Disabled" },
-    backup: { backupRetentionDays: 7, geoRedundantBackup: "Disabled", earliestRestoreDate: server.createdAt },
-    network: { publicNetworkAccess: "Disabled" },
-    highAvailability: { mode: "Disabled" },
+    storage: shared(sharedStorage, `${server.storageSizeGB}|${server.storageType}`, () => ({ storageSizeGB: server.storageSizeGB, type: server.storageType, autoGrow: "Disabled" })),
+    backup: shared(sharedBackup, server.createdAt, () => ({ backupRetentionDays: 7, geoRedundantBackup: "Disabled", earliestRestoreDate: server.createdAt })),
+    network: NETWORK,
+    highAvailability: HIGH_AVAILABILITY,
     availabilityZone: "1",
   };
 }
@@ -266,10 +307,11 @@ export function jobArm(job: JobEntity, bi: BackupInstanceEntity, vault: VaultEnt
 }
 
 export function jobArgRow(job: JobEntity, bi: BackupInstanceEntity, vault: VaultEntity, server: ServerEntity | undefined, tenantId: string, nowMs: number): ArgRow {
-  const arm = jobArm(job, bi, vault, server, nowMs);
-  const doc = argBase(job.id, job.jobId, TYPE.job, tenantId, vault.location, vault.subscriptionId, vault.resourceGroup);
-  doc.properties = arm.properties;
-  return rowOf(job.key, vault.subscriptionId, vault.resourceGroup, doc);
+  return new LazyArgRow(job.key, vault.subscriptionId, vault.resourceGroup, () => {
+    const doc = argBase(job.id, job.jobId, TYPE.job, tenantId, vault.location, vault.subscriptionId, vault.resourceGroup);
+    doc.properties = jobArm(job, bi, vault, server, nowMs).properties;
+    return doc;
+  });
 }
 
 export function roleAssignmentArm(assignment: RoleAssignmentEntity): Record<string, unknown> {
@@ -292,10 +334,12 @@ export function roleAssignmentArm(assignment: RoleAssignmentEntity): Record<stri
 }
 
 export function roleAssignmentArgRow(assignment: RoleAssignmentEntity, tenantId: string, subscriptionId: string, resourceGroup: string): ArgRow {
-  const doc = argBase(assignment.id, assignment.name, TYPE.roleAssignment, tenantId, "", subscriptionId, resourceGroup);
-  const arm = roleAssignmentArm(assignment);
-  doc.properties = { ...(arm.properties as Record<string, unknown>), roleName: ROLE_DEFINITIONS.get(assignment.roleGuid)?.roleName };
-  return rowOf(assignment.key, subscriptionId, resourceGroup, doc);
+  return new LazyArgRow(assignment.key, subscriptionId, resourceGroup, () => {
+    const doc = argBase(assignment.id, assignment.name, TYPE.roleAssignment, tenantId, "", subscriptionId, resourceGroup);
+    const arm = roleAssignmentArm(assignment);
+    doc.properties = { ...(arm.properties as Record<string, unknown>), roleName: ROLE_DEFINITIONS.get(assignment.roleGuid)?.roleName };
+    return doc;
+  });
 }
 
 /** A subscription as Resource Graph's resourcecontainers table shows it (how clients discover their scope). */
