@@ -22,11 +22,9 @@ export async function* queryResourceGraph<Row>(
   pageSize = MAX_PAGE_SIZE,
   authorizationScopeFilter?: "AtScopeAndBelow" | "AtScopeAndAbove" | "AtScopeExact" | "AtScopeAboveAndBelow",
 ): AsyncGenerator<Row[]> {
-  let skipToken: string | undefined;
-  do {
-    let page;
+  const fetchPage = async (skipToken: string | undefined) => {
     try {
-      page = await resourceGraphClient().resources({
+      return await resourceGraphClient().resources({
         query,
         subscriptions: scope.subscriptions,
         managementGroups: scope.managementGroups,
@@ -35,7 +33,14 @@ export async function* queryResourceGraph<Row>(
     } catch (err) {
       throw toAzureError(err, env().AZURE_ENDPOINT);
     }
+  };
+  // The next page is requested while the caller writes the current one: Azure and Postgres work in parallel.
+  let next: ReturnType<typeof fetchPage> | undefined = fetchPage(undefined);
+  while (next) {
+    const page: Awaited<ReturnType<typeof fetchPage>> = await next;
+    next = page.skipToken ? fetchPage(page.skipToken) : undefined;
+    // If the caller stops early, a prefetched page that fails must not become an unhandled rejection.
+    next?.catch(() => {});
     yield page.data as Row[];
-    skipToken = page.skipToken;
-  } while (skipToken);
+  }
 }

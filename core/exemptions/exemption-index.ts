@@ -24,10 +24,10 @@ export interface ExemptionLookup {
   /** The exemption that applies now, if any: of several, the one that runs longest. */
   active: ExemptionRef | null;
   /** Exemptions that would cover the server but have expired, latest expiry first. */
-  expired: ExemptionRef[];
+  expired: readonly ExemptionRef[];
 }
 
-const NO_EXEMPTIONS: ExemptionLookup = { active: null, expired: [] };
+const NO_EXEMPTIONS: ExemptionLookup = Object.freeze({ active: null, expired: Object.freeze([]) });
 
 export class ExemptionIndex {
   private readonly byServer = new Map<string, IndexedExemption[]>();

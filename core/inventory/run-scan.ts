@@ -4,7 +4,7 @@ import { AppError } from "../errors";
 import { log } from "../log";
 import { enqueueMany, scanPartQueue } from "../queues";
 import { finishScanIfDone } from "./finish-scan";
-import { chunk, subscriptionsInScope } from "./scope";
+import { chunk, subscriptionsInScope, type ScanScope } from "./scope";
 
 export interface RunAttempt {
   attempt: number;
@@ -29,9 +29,9 @@ export async function runScan(scanId: string, { attempt, maxAttempts }: RunAttem
   }
 
   await db().scan.update({ where: { id: scanId }, data: { status: "RUNNING", startedAt: scan.startedAt ?? new Date(), error: null } });
-  let subscriptions: string[];
+  let scope: ScanScope;
   try {
-    subscriptions = await subscriptionsInScope();
+    scope = await subscriptionsInScope();
   } catch (err) {
     const e = err instanceof AppError ? err : new AppError("AZURE_REQUEST_FAILED", String(err), { cause: err, retryable: true });
     const willRetry = e.retryable && attempt < maxAttempts;
@@ -43,7 +43,8 @@ export async function runScan(scanId: string, { attempt, maxAttempts }: RunAttem
     });
     throw e;
   }
-  if (subscriptions.length === 0) {
+  const subscriptions = scope.visible;
+  if (subscriptions.length === 0 && scope.inaccessible.length === 0) {
     await db().scan.update({
       where: { id: scanId },
       data: { status: "FAILED", finishedAt: new Date(), error: noSubscriptionsMessage() },
@@ -52,18 +53,36 @@ export async function runScan(scanId: string, { attempt, maxAttempts }: RunAttem
   }
 
   const groups = chunk(subscriptions, env().SCAN_SUBSCRIPTIONS_PER_JOB);
-  const parts = await db().$transaction(
-    groups.map((group) => db().scanPart.create({ data: { scanId, subscriptions: group }, select: { id: true } })),
-  );
-  await db().scan.update({ where: { id: scanId }, data: { counts: { subscriptions: subscriptions.length } } });
-  await enqueueMany(scanPartQueue, parts.map((p) => ({ scanId, partId: p.id })));
+  const now = new Date();
+  const parts = await db().$transaction([
+    ...groups.map((group) => db().scanPart.create({ data: { scanId, subscriptions: group }, select: { id: true } })),
+    // A configured subscription the principal cannot see is recorded as failed for itself; its inventory stays.
+    ...scope.inaccessible.map((subscription) =>
+      db().scanPart.create({
+        data: { scanId, subscriptions: [subscription], status: "FAILED", startedAt: now, finishedAt: now, errorCode: "SubscriptionNotVisible", error: inaccessibleMessage(subscription) },
+        select: { id: true },
+      }),
+    ),
+  ]);
+  await db().scan.update({ where: { id: scanId }, data: { counts: { subscriptions: subscriptions.length + scope.inaccessible.length } } });
+  await enqueueMany(scanPartQueue, parts.slice(0, groups.length).map((p) => ({ scanId, partId: p.id })));
+  if (groups.length === 0) await finishScanIfDone(scanId);
   log().info({ scanId, subscriptions: subscriptions.length, parts: parts.length }, "scan fanned out");
   return { parts: parts.length };
 }
 
+function principalText(): string {
+  const config = env();
+  return config.AZURE_MODE === "emulator" ? ` (principal ${config.EMULATOR_PRINCIPAL_ID})` : "";
+}
+
+function inaccessibleMessage(subscription: string): string {
+  return `Subscription ${subscription} is configured in AZURE_SUBSCRIPTIONS but Flexguard's credential${principalText()} cannot read it (it may not exist, or the credential lacks Reader there). Its last inventory is kept; grant Reader on it or remove it from AZURE_SUBSCRIPTIONS.`;
+}
+
 function noSubscriptionsMessage(): string {
   const config = env();
-  const principal = config.AZURE_MODE === "emulator" ? ` (principal ${config.EMULATOR_PRINCIPAL_ID})` : "";
+  const principal = principalText();
   const scope = config.AZURE_MANAGEMENT_GROUP ? ` in management group ${config.AZURE_MANAGEMENT_GROUP}` : "";
   return `No subscriptions are visible to Flexguard's credential${principal}${scope}. Grant it Reader on the subscriptions to protect, or list them in AZURE_SUBSCRIPTIONS.`;
 }

@@ -88,6 +88,9 @@ type PolicyCheck = { ok: true } | { ok: false; state: "wrong_policy" | "policy_w
 interface CompiledRule {
   ref: RuleRef;
   rule: StoredProtectionRule;
+  /** "rule 'name'", and the reasons a compliant server gives: built once, shared by every verdict. */
+  described: string;
+  compliantReasons: readonly string[];
   reach: RuleReach;
   // Caches filled as servers are judged: a fleet has few regions, vaults and policies.
   vaultByRegion: Map<string, VaultResolution>;
@@ -100,7 +103,6 @@ interface CompiledRule {
 /** A backup instance with what every server check needs, worked out once. */
 interface IndexedInstance {
   instance: InventoryBackupInstance;
-  key: string;
   vaultKey: string;
   /** undefined when the vault is not in the inventory. */
   vault: InventoryVault | undefined;
@@ -111,7 +113,7 @@ interface IndexedInstance {
 }
 
 const healthiestFirst = (a: IndexedInstance, b: IndexedInstance) =>
-  PROTECTION_RANK[a.protection] - PROTECTION_RANK[b.protection] || compareText(a.key, b.key);
+  PROTECTION_RANK[a.protection] - PROTECTION_RANK[b.protection] || compareText(armKey(a.instance.armId), armKey(b.instance.armId));
 
 /** The role-assignment scopes a vault's identity holds the two backup roles at. */
 interface VaultRoleScopes {
@@ -125,8 +127,8 @@ interface VaultRoleScopes {
  */
 export interface EvaluationContext {
   readonly rules: readonly CompiledRule[];
-  /** Cache: the rules whose subscription, region and version criteria admit a (subscription, region, version) place. */
-  readonly rulesByPlace: Map<string, readonly CompiledRule[]>;
+  /** Cache: subscription -> region -> version -> the rules whose subscription, region and version criteria admit that place. */
+  readonly rulesByPlace: Map<string, Map<string, Map<string, readonly CompiledRule[]>>>;
   readonly factsCache: ServerFactsCache;
   /** Cache: the backup-role scopes of each vault's identity. */
   readonly vaultRoleScopes: Map<InventoryVault, VaultRoleScopes>;
@@ -137,15 +139,21 @@ export interface EvaluationContext {
   readonly vaultTags: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly policiesByKey: ReadonlyMap<string, InventoryBackupPolicy>;
   readonly policiesByVault: ReadonlyMap<string, readonly InventoryBackupPolicy[]>;
-  /** Backup instances by the lower-cased id of the server they protect, healthiest first. */
-  readonly instancesByServer: ReadonlyMap<string, readonly IndexedInstance[]>;
+  /** Live backup instances by the lower-cased id of the server they protect, healthiest first. */
+  readonly instancesByServer: ReadonlyMap<string, IndexedInstance[]>;
+  /** Soft-deleted ones, which protect nothing but are worth a mention. */
+  readonly deletedInstancesByServer: ReadonlyMap<string, IndexedInstance[]>;
   readonly roles: RoleIndex;
   readonly exemptions: ExemptionIndex;
   readonly gapsBySubscription: ReadonlyMap<string, string>;
   readonly flexguardPrincipalId: string | null;
 }
 
-const NO_INSTANCES: readonly IndexedInstance[] = [];
+// Shared and frozen: most servers have no instance in a second vault, no other matching rule, no
+// expired exemption; 100,000 verdicts need not each carry their own empty array.
+const NO_INSTANCES: IndexedInstance[] = Object.freeze([]) as unknown as IndexedInstance[];
+const NONE: readonly never[] = Object.freeze([]);
+const NOT_IN_SCOPE_REASONS: readonly string[] = Object.freeze(["No enabled rule's scope includes the server."]);
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -177,17 +185,18 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
   }
 
   const instancesByServer = new Map<string, IndexedInstance[]>();
+  const deletedInstancesByServer = new Map<string, IndexedInstance[]>();
   for (const instance of setup.backupInstances) {
     const vaultKey = armKey(instance.vaultArmId);
     const policyKey = instance.policyArmId === null ? null : armKey(instance.policyArmId);
-    push(instancesByServer, armKey(instance.dataSourceArmId), {
+    const protection = classifyProtection(instance);
+    push(protection === "deleted" ? deletedInstancesByServer : instancesByServer, armKey(instance.dataSourceArmId), {
       instance,
-      key: armKey(instance.armId),
       vaultKey,
       vault: vaultsByKey.get(vaultKey),
       policyKey,
       policy: policyKey === null ? undefined : policiesByKey.get(policyKey),
-      protection: classifyProtection(instance),
+      protection,
     });
   }
   for (const instances of instancesByServer.values()) if (instances.length > 1) instances.sort(healthiestFirst);
@@ -210,6 +219,7 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
     policiesByKey,
     policiesByVault,
     instancesByServer,
+    deletedInstancesByServer,
     roles,
     exemptions: new ExemptionIndex(setup.exemptions),
     gapsBySubscription: new Map((setup.inventoryGaps ?? []).map((gap) => [gap.subscriptionId.toLowerCase(), gap.reason])),
@@ -219,9 +229,12 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
 
 function compileRule(rule: StoredProtectionRule): CompiledRule {
   const policy = rule.requirement.policy;
+  const described = `rule '${rule.name}'`;
   return {
     ref: { id: rule.id, name: rule.name, revision: rule.revision, order: rule.order, mode: rule.mode },
     rule,
+    described,
+    compliantReasons: Object.freeze([`The server is protected as ${described} requires.`]),
     reach: compileRuleReach(rule.scope, rule.exclusions),
     vaultByRegion: new Map(),
     policyTargetByVault: new Map(),
@@ -231,7 +244,7 @@ function compileRule(rule: StoredProtectionRule): CompiledRule {
   };
 }
 
-const describeRule = (rule: CompiledRule) => `rule '${rule.ref.name}'`;
+const describeRule = (rule: CompiledRule) => rule.described;
 
 function resolveVault(ctx: EvaluationContext, rule: CompiledRule, region: string): VaultResolution {
   const cached = rule.vaultByRegion.get(region);
@@ -378,48 +391,67 @@ const ACTION_ORDER: Readonly<Record<RemediationAction["kind"], number>> = {
   retireBackupInstance: 8,
 };
 
+const byRankThenSequence = (a: { rank: number; sequence: number }, b: { rank: number; sequence: number }) => a.rank - b.rank || a.sequence - b.sequence;
+const byStateRank = (a: VerdictState, b: VerdictState) => STATE_RANK.get(a)! - STATE_RANK.get(b)!;
+const byActionOrder = (a: { action: RemediationAction; index: number }, b: { action: RemediationAction; index: number }) =>
+  ACTION_ORDER[a.action.kind] - ACTION_ORDER[b.action.kind] || a.index - b.index;
+
+/** What the checks of one server found. Most servers are compliant, so nothing is allocated until something is found. */
 class Findings {
-  readonly problems = new Set<VerdictState>();
-  private readonly reasons: { rank: number; sequence: number; text: string }[] = [];
-  readonly actions: RemediationAction[] = [];
-  readonly missingRoles: MissingRole[] = [];
+  private problems: VerdictState[] | null = null;
+  private reasons: { rank: number; sequence: number; text: string }[] | null = null;
+  actions: RemediationAction[] | null = null;
+  missingRoles: MissingRole[] | null = null;
   /** The vault and policy the server should end up with, once a usable vault is known. */
   targetVaultArmId: string | null = null;
   targetPolicyArmId: string | null = null;
 
   /** A problem, with the sentence that explains it. */
   problem(state: VerdictState, text: string) {
-    this.problems.add(state);
-    this.reasons.push({ rank: STATE_RANK.get(state)!, sequence: this.reasons.length, text });
+    if (this.problems === null) this.problems = [state];
+    else if (!this.problems.includes(state)) this.problems.push(state);
+    this.reason(STATE_RANK.get(state)!, text);
   }
 
   /** A remark that is not a problem in itself (listed after the problems). */
   note(text: string) {
-    this.reasons.push({ rank: VERDICT_STATES.length, sequence: this.reasons.length, text });
+    this.reason(VERDICT_STATES.length, text);
+  }
+
+  private reason(rank: number, text: string) {
+    (this.reasons ??= []).push({ rank, sequence: this.reasons.length, text });
   }
 
   action(action: RemediationAction) {
-    this.actions.push(action);
+    (this.actions ??= []).push(action);
+  }
+
+  missingRole(role: MissingRole) {
+    (this.missingRoles ??= []).push(role);
+  }
+
+  hasAction(kind: RemediationAction["kind"]): boolean {
+    return this.actions !== null && this.actions.some((action) => action.kind === kind);
   }
 
   state(): VerdictState {
-    let best: VerdictState = "compliant";
+    if (this.problems === null) return "compliant";
+    let best = this.problems[0]!;
     for (const state of this.problems) if (STATE_RANK.get(state)! < STATE_RANK.get(best)!) best = state;
     return best;
   }
 
-  sortedProblems(): VerdictState[] {
-    return [...this.problems].sort((a, b) => STATE_RANK.get(a)! - STATE_RANK.get(b)!);
+  sortedProblems(): readonly VerdictState[] {
+    return this.problems === null ? NONE : this.problems.sort(byStateRank);
   }
 
-  sortedReasons(): string[] {
-    return this.reasons.sort((a, b) => a.rank - b.rank || a.sequence - b.sequence).map((reason) => reason.text);
+  sortedReasons(): readonly string[] {
+    return this.reasons === null ? NONE : this.reasons.sort(byRankThenSequence).map((reason) => reason.text);
   }
 
   sortedActions(): RemediationAction[] {
-    return this.actions.map((action, index) => ({ action, index }))
-      .sort((a, b) => ACTION_ORDER[a.action.kind] - ACTION_ORDER[b.action.kind] || a.index - b.index)
-      .map(({ action }) => action);
+    if (this.actions === null) return [];
+    return this.actions.map((action, index) => ({ action, index })).sort(byActionOrder).map(({ action }) => action);
   }
 }
 
@@ -431,7 +463,7 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
   const findings = new Findings();
   const server = facts.server;
 
-  const gap = ctx.gapsBySubscription.get(facts.subscriptionKey);
+  const gap = ctx.gapsBySubscription.size === 0 ? undefined : ctx.gapsBySubscription.get(facts.subscriptionKey);
   if (gap) {
     findings.problem("not_evaluable", `The last scan could not fully read subscription ${server.subscriptionId} (${gap}), so the server's protection is unknown.`);
     return findings;
@@ -440,16 +472,14 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
     findings.problem("not_evaluable", "The scan recorded no state for the server.");
     return findings;
   }
-  if (server.state.toLowerCase() !== "ready") {
+  if (server.state !== "Ready" && server.state.toLowerCase() !== "ready") {
     findings.problem("server_not_ready", `The server is ${server.state}, not Ready; Azure Backup only backs up servers that are Ready.`);
     findings.action({ kind: "makeServerReady", currentState: server.state });
   }
 
-  const live: IndexedInstance[] = [];
-  for (const indexed of ctx.instancesByServer.get(facts.armKey) ?? NO_INSTANCES) {
-    if (indexed.protection === "deleted") findings.note(`The ${describeInstance(indexed)} is ${protectionStateOf(indexed.instance)} and protects nothing.`);
-    else live.push(indexed);
-  }
+  for (const deleted of ctx.deletedInstancesByServer.get(facts.armKey) ?? NO_INSTANCES)
+    findings.note(`The ${describeInstance(deleted)} is ${protectionStateOf(deleted.instance)} and protects nothing.`);
+  const live = ctx.instancesByServer.get(facts.armKey) ?? NO_INSTANCES;
 
   const resolution = resolveVault(ctx, rule, facts.region);
   if (!resolution.usable) {
@@ -461,15 +491,20 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
   }
 
   // Instances come healthiest first, so the first in an accepted vault is the one that counts.
-  const inAccepted: IndexedInstance[] = [];
-  const elsewhere: IndexedInstance[] = [];
-  for (const indexed of live) (resolution.accepted.has(indexed.vaultKey) ? inAccepted : elsewhere).push(indexed);
+  let inAccepted: IndexedInstance[] = NO_INSTANCES;
+  let elsewhere: IndexedInstance[] = NO_INSTANCES;
+  if (live.length === 1 && resolution.accepted.has(live[0]!.vaultKey)) inAccepted = live;
+  else if (live.length > 0) {
+    inAccepted = [];
+    elsewhere = [];
+    for (const indexed of live) (resolution.accepted.has(indexed.vaultKey) ? inAccepted : elsewhere).push(indexed);
+  }
   const current = inAccepted[0];
   const vault = current?.vault ?? resolution.target;
   const target = policyTarget(ctx, rule, vault);
   findings.targetVaultArmId = vault.armId;
   findings.targetPolicyArmId = target.policyArmId;
-  const vaultGap = ctx.gapsBySubscription.get(vault.subscriptionId.toLowerCase());
+  const vaultGap = ctx.gapsBySubscription.size === 0 ? undefined : ctx.gapsBySubscription.get(vault.subscriptionId.toLowerCase());
 
   if (!current) {
     if (vaultGap) {
@@ -514,7 +549,7 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
   }
 
   // A qualifying policy must exist before a backup instance can be created or switched to it.
-  if (target.policyArmId === null && findings.actions.some((action) => action.kind === "protect" || action.kind === "changePolicy")) {
+  if (target.policyArmId === null && (findings.hasAction("protect") || findings.hasAction("changePolicy"))) {
     const constraints = rule.rule.requirement.policy.kind === "constraints" ? rule.rule.requirement.policy : null;
     findings.action({
       kind: "createPolicy",
@@ -568,7 +603,7 @@ function checkVaultRoles(ctx: EvaluationContext, facts: ServerFacts, vault: Inve
 function missingRole(findings: Findings, vault: InventoryVault, role: string, scope: string, where: string, flexguardCanAssign: boolean) {
   const missing: MissingRole = { roleDefinitionGuid: role, roleName: ROLE_NAMES[role]!, principalId: vault.principalId, scope, flexguardCanAssign };
   if (vault.principalId !== null) findings.problem("missing_roles", `The identity of vault '${vault.name}' lacks ${missing.roleName} on ${where}.`);
-  findings.missingRoles.push(missing);
+  findings.missingRole(missing);
   findings.action({ kind: "assignRole", ...missing });
 }
 
@@ -578,25 +613,31 @@ function missingRole(findings: Findings, vault: InventoryVault, role: string, sc
 function remediationOf(findings: Findings, rule: CompiledRule): Remediation | null {
   const actions = findings.sortedActions();
   if (actions.length === 0) return null;
-  const cannotAssign = findings.missingRoles.some((role) => !role.flexguardCanAssign);
+  const missingRoles = findings.missingRoles ?? [];
+  const cannotAssign = missingRoles.some((role) => !role.flexguardCanAssign);
   return {
     targetVaultArmId: findings.targetVaultArmId,
     targetPolicyArmId: findings.targetPolicyArmId,
     actions,
     roleAssignmentBy:
-      findings.missingRoles.length === 0 ? null : rule.rule.requirement.roleAssignment === "templateOnly" || cannotAssign ? "template" : "flexguard",
+      missingRoles.length === 0 ? null : rule.rule.requirement.roleAssignment === "templateOnly" || cannotAssign ? "template" : "flexguard",
     needsRolesFlexguardCannotAssign: cannotAssign,
   };
 }
 
 /** The rules, in precedence order, whose subscription, region and version criteria admit the server. */
 function rulesForPlace(ctx: EvaluationContext, facts: ServerFacts): readonly CompiledRule[] {
+  // Nested maps keyed by strings the facts already hold, rather than one concatenated key: no string
+  // to build and hash per server.
   const version = facts.server.version;
-  const place = `${facts.subscriptionKey}|${facts.region}|${version ?? ""}`;
-  let rules = ctx.rulesByPlace.get(place);
+  let byRegion = ctx.rulesByPlace.get(facts.subscriptionKey);
+  if (!byRegion) ctx.rulesByPlace.set(facts.subscriptionKey, (byRegion = new Map()));
+  let byVersion = byRegion.get(facts.region);
+  if (!byVersion) byRegion.set(facts.region, (byVersion = new Map()));
+  let rules = byVersion.get(version ?? "");
   if (!rules) {
     rules = ctx.rules.filter((rule) => rule.reach.placeMatches(facts.subscriptionKey, facts.region, version));
-    ctx.rulesByPlace.set(place, rules);
+    byVersion.set(version ?? "", rules);
   }
   return rules;
 }
@@ -605,10 +646,10 @@ function rulesForPlace(ctx: EvaluationContext, facts: ServerFacts): readonly Com
 export function evaluateServer(ctx: EvaluationContext, server: InventoryServer, now: Date): Verdict {
   const facts = serverFacts(server, ctx.factsCache);
   let governing: CompiledRule | undefined;
-  const alsoMatched: RuleRef[] = [];
+  let alsoMatched: RuleRef[] | null = null;
   for (const rule of rulesForPlace(ctx, facts)) {
     if (rule.reach.serverMatches !== null && !rule.reach.serverMatches(facts)) continue;
-    if (governing) alsoMatched.push(rule.ref);
+    if (governing) (alsoMatched ??= []).push(rule.ref);
     else governing = rule;
   }
   if (!governing) {
@@ -616,26 +657,24 @@ export function evaluateServer(ctx: EvaluationContext, server: InventoryServer, 
       serverId: server.id,
       serverArmId: server.armId,
       state: "not_in_scope",
-      problems: [],
+      problems: NONE,
       governingRule: null,
-      alsoMatchedRules: [],
-      reasons: ["No enabled rule's scope includes the server."],
+      alsoMatchedRules: NONE,
+      reasons: NOT_IN_SCOPE_REASONS,
       remediation: null,
       exemption: null,
       exemptedState: null,
-      expiredExemptions: [],
+      expiredExemptions: NONE,
     };
   }
 
   const findings = assessServer(ctx, facts, governing);
   const underlying = findings.state();
-  const reasons = findings.sortedReasons();
-  if (underlying === "compliant") reasons.unshift(`The server is protected as ${describeRule(governing)} requires.`);
-  const remediation = remediationOf(findings, governing);
-
+  let reasons: readonly string[] = findings.sortedReasons();
+  if (underlying === "compliant") reasons = reasons.length === 0 ? governing.compliantReasons : [governing.compliantReasons[0]!, ...reasons];
   const exemptions = ctx.exemptions.lookup(facts, governing.ref.id, now);
-  for (const expired of exemptions.expired)
-    reasons.push(`Exemption ${expired.id} (${expired.category}) expired at ${expired.expiresAt} and no longer applies.`);
+  if (exemptions.expired.length > 0)
+    reasons = [...reasons, ...exemptions.expired.map((expired) => `Exemption ${expired.id} (${expired.category}) expired at ${expired.expiresAt} and no longer applies.`)];
 
   const verdict: Verdict = {
     serverId: server.id,
@@ -643,15 +682,15 @@ export function evaluateServer(ctx: EvaluationContext, server: InventoryServer, 
     state: underlying,
     problems: findings.sortedProblems(),
     governingRule: governing.ref,
-    alsoMatchedRules: alsoMatched,
+    alsoMatchedRules: alsoMatched ?? NONE,
     reasons,
-    remediation,
+    remediation: remediationOf(findings, governing),
     exemption: null,
     exemptedState: null,
     expiredExemptions: exemptions.expired,
   };
-  if (exemptions.active) {
-    const active = exemptions.active;
+  const active = exemptions.active;
+  if (active) {
     verdict.state = "exempt";
     verdict.exemption = active;
     verdict.exemptedState = underlying;

@@ -32,7 +32,7 @@ export function lowerCaseTagMap(tags: Tags): Map<string, string> {
 /** Remembers the few distinct regions and subscriptions of a fleet, so each is normalised once. */
 export class ServerFactsCache {
   private readonly regions = new Map<string, string>();
-  private readonly subscriptions = new Map<string, { key: string; scopeKey: string }>();
+  private readonly subscriptions = new Map<string, { key: string; scopeKey: string; resourceGroupKeys: Map<string, string> }>();
 
   region(location: string): string {
     let region = this.regions.get(location);
@@ -40,11 +40,11 @@ export class ServerFactsCache {
     return region;
   }
 
-  subscription(subscriptionId: string): { key: string; scopeKey: string } {
+  subscription(subscriptionId: string): { key: string; scopeKey: string; resourceGroupKeys: Map<string, string> } {
     let subscription = this.subscriptions.get(subscriptionId);
     if (subscription === undefined) {
       const key = subscriptionId.toLowerCase();
-      this.subscriptions.set(subscriptionId, (subscription = { key, scopeKey: `/subscriptions/${key}` }));
+      this.subscriptions.set(subscriptionId, (subscription = { key, scopeKey: `/subscriptions/${key}`, resourceGroupKeys: new Map() }));
     }
     return subscription;
   }
@@ -60,8 +60,16 @@ export function serverFacts(server: InventoryServer, cache: ServerFactsCache = n
     subscriptionKey: subscription.key,
     subscriptionScopeKey: subscription.scopeKey,
     resourceGroupNameKey,
-    resourceGroupKey: `${subscription.scopeKey}/resourcegroups/${resourceGroupNameKey}`,
+    resourceGroupKey: resourceGroupKeyOf(subscription, resourceGroupNameKey),
     region: cache.region(server.location),
     tags: lowerCaseTagMap(server.tags),
   };
+}
+
+// One string per resource group, reused by every server in it: a map or set lookup then finds its
+// hash already computed instead of hashing a fresh 80-character key per server.
+function resourceGroupKeyOf(subscription: { scopeKey: string; resourceGroupKeys: Map<string, string> }, resourceGroupNameKey: string): string {
+  let key = subscription.resourceGroupKeys.get(resourceGroupNameKey);
+  if (key === undefined) subscription.resourceGroupKeys.set(resourceGroupNameKey, (key = `${subscription.scopeKey}/resourcegroups/${resourceGroupNameKey}`));
+  return key;
 }

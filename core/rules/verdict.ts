@@ -90,7 +90,7 @@ export interface Remediation {
   /** The policy the backup instance should use; null when none is known (see the createPolicy action). */
   targetPolicyArmId: string | null;
   /** What to do, in the order it must be done. */
-  actions: RemediationAction[];
+  actions: readonly RemediationAction[];
   /** Who assigns missing roles: Flexguard (the rule allows it and Flexguard can) or someone given a template. */
   roleAssignmentBy: "flexguard" | "template" | null;
   /** True when some missing role is at a scope where Flexguard's principal cannot assign roles (the portal's "User cannot assign roles"). */
@@ -105,18 +105,19 @@ export interface ExemptionRef {
   expiresAt: string;
 }
 
+/** Arrays are read-only: verdicts share their empty arrays and common reasons (frozen) to keep 100,000 of them small. */
 export interface Verdict {
   serverId: string;
   serverArmId: string;
   state: VerdictState;
   /** Every problem found, most urgent first; empty when compliant, not in scope, or not evaluable before any check. */
-  problems: VerdictState[];
+  problems: readonly VerdictState[];
   /** The first enabled rule, by precedence, whose scope matches; null when none does. */
   governingRule: RuleRef | null;
   /** The other enabled rules whose scope also matches, in precedence order. */
-  alsoMatchedRules: RuleRef[];
+  alsoMatchedRules: readonly RuleRef[];
   /** Plain sentences: why the server is in this state, and what else was noticed. */
-  reasons: string[];
+  reasons: readonly string[];
   /** What would fix it; null when nothing is to be done (compliant, pending, exempt, not in scope). */
   remediation: Remediation | null;
   /** The exemption that applies now, when the state is exempt. */
@@ -124,5 +125,5 @@ export interface Verdict {
   /** When exempt: the state the server would have without the exemption. */
   exemptedState: VerdictState | null;
   /** Exemptions that matched this server but have expired, and so no longer apply. */
-  expiredExemptions: ExemptionRef[];
+  expiredExemptions: readonly ExemptionRef[];
 }

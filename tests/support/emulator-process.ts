@@ -9,15 +9,25 @@ export interface EmulatorProcess {
   stop(): Promise<void>;
 }
 
-export async function startEmulatorProcess(args: { servers: number; subscriptions: number; seed?: number; certFile: string; principalId: string }): Promise<EmulatorProcess> {
+export interface EmulatorProcessArgs {
+  servers: number;
+  subscriptions: number;
+  seed?: number;
+  certFile: string;
+  principalId: string;
+  /** Further emulator flags, e.g. ["--limits", "off"]. */
+  extraArgs?: string[];
+}
+
+export async function startEmulatorProcess(args: EmulatorProcessArgs): Promise<EmulatorProcess> {
   const proc: ChildProcess = spawn(
     process.execPath,
     ["--import", "tsx", "emulator/main.ts", "--port", "0", "--servers", String(args.servers), "--subscriptions", String(args.subscriptions),
-      "--seed", String(args.seed ?? 1), "--cert-file", args.certFile, "--principal", args.principalId],
+      "--seed", String(args.seed ?? 1), "--cert-file", args.certFile, "--principal", args.principalId, ...(args.extraArgs ?? [])],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the emulator did not start within 60 s")), 60_000);
+    const timer = setTimeout(() => reject(new Error("the emulator did not start within 180 s")), 180_000);
     readline.createInterface({ input: proc.stdout! }).on("line", (line) => {
       const m = line.match(/listening on (https:\/\/\S+)/);
       if (m) {

@@ -32,7 +32,9 @@ describe("inventory scan", () => {
 
     const expected = { data: await emulatorGraphRows<{ id: string; name: string; tags: Record<string, string> | null }>(emulator(), SERVERS_QUERY) };
     expect(expected.data).toHaveLength(TEST_FLEET.servers);
-    const stored = await db().server.findMany({ where: { deletedAt: null } });
+    // Other test files share this run's database with fleets of their own: look at this emulator's subscriptions.
+    const subscriptions = inject("emulatorSubscriptions");
+    const stored = await db().server.findMany({ where: { deletedAt: null, subscriptionId: { in: subscriptions } } });
     expect(stored).toHaveLength(TEST_FLEET.servers);
     expect(new Set(stored.map((s) => s.armIdKey))).toEqual(new Set(expected.data.map((s) => s.id.toLowerCase())));
 
@@ -42,7 +44,7 @@ describe("inventory scan", () => {
     expect(row.armId).toBe(sample.id);
     expect(row.tags).toEqual(sample.tags ?? {});
     expect(row.lastScanId).toBe(scanId);
-    expect(await db().subscription.count()).toBe(TEST_FLEET.subscriptions);
+    expect(await db().subscription.count({ where: { id: { in: subscriptions } } })).toBe(TEST_FLEET.subscriptions);
   });
 
   it("joins the scan already queued instead of starting a second one", async () => {
@@ -57,10 +59,11 @@ describe("inventory scan", () => {
   });
 
   it("rescanning an unchanged fleet updates rows in place instead of duplicating them", async () => {
-    const before = await db().server.findMany({ select: { id: true, armIdKey: true, firstSeenAt: true } });
+    const where = { subscriptionId: { in: inject("emulatorSubscriptions") } };
+    const before = await db().server.findMany({ where, select: { id: true, armIdKey: true, firstSeenAt: true } });
     const { scanId } = await requestScan({ trigger: "test" });
     expect((await waitForScan(scanId)).status).toBe("SUCCEEDED");
-    const after = await db().server.findMany({ select: { id: true, armIdKey: true, firstSeenAt: true, lastScanId: true } });
+    const after = await db().server.findMany({ where, select: { id: true, armIdKey: true, firstSeenAt: true, lastScanId: true } });
     expect(after).toHaveLength(before.length);
     expect(after.map(({ id, armIdKey, firstSeenAt }) => ({ id, armIdKey, firstSeenAt })).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
       before.sort((a, b) => a.id.localeCompare(b.id)),

@@ -1,0 +1,53 @@
+// Runs the real worker (worker/main.ts) as its own process, the way production does, for benchmarks and
+// resilience tests that measure it or kill it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import readline from "node:readline";
+
+export interface WorkerProcess {
+  pid: number;
+  /** Peak resident set size so far (VmHWM), in MiB. */
+  peakRssMiB(): number;
+  /** Current resident set size (VmRSS), in MiB. */
+  rssMiB(): number;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  output: string[];
+}
+
+function statusField(pid: number, field: string): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
+  const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", "worker/main.ts"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  const output: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the worker did not start within 60 s:\n${output.join("\n")}`)), 60_000);
+    for (const stream of [proc.stdout!, proc.stderr!])
+      readline.createInterface({ input: stream }).on("line", (line) => {
+        output.push(line);
+        if (output.length > 2000) output.shift();
+        if (line.includes("worker ready")) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    proc.once("exit", (code) => reject(new Error(`the worker exited with code ${code}:\n${output.join("\n")}`)));
+  });
+  return {
+    pid: proc.pid!,
+    output,
+    peakRssMiB: () => statusField(proc.pid!, "VmHWM"),
+    rssMiB: () => statusField(proc.pid!, "VmRSS"),
+    stop: (signal = "SIGTERM") =>
+      new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
+        proc.once("exit", (code) => resolve(code));
+        proc.kill(signal);
+      }),
+  };
+}
