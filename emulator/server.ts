@@ -55,7 +55,7 @@ export interface RunningEmulator {
 
 const AZURE_ROUTES: Route[] = [...resourceGraphRoutes, ...dataProtectionRoutes, ...authorizationRoutes, ...deploymentRoutes];
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
   const host = options.host ?? "127.0.0.1";
   const limits: Partial<LimitsConfig> =
     options.limits === undefined || options.limits === true ? { enabled: true } : options.limits === false ? { enabled: false } : options.limits;

@@ -5,7 +5,7 @@ import { startScanBenchStack } from "./scan-support";
 import { timedScan } from "./scan-support";
 
 const stack = await startScanBenchStack("scan-100k", { servers: 100_000, subscriptions: 200 }, ["--limits", "off"]);
-let ok = true;
+let ok: boolean;
 try {
   let lastCounts: Record<string, number> = {};
   const result = await runBench({
