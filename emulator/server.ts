@@ -102,7 +102,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
 
   app.all("/*", async (request, reply) => {
     const rawBody = typeof request.body === "string" ? request.body : "";
-    const url = new URL(request.url, "https://emulator.local");
+    // SDKs join "/{scope}" with scopes that start with "/", so paths may hold "//"; ARM ignores them.
+    const [rawPath = "/", rawQuery] = request.url.split(/\?(.*)/s, 2);
+    const url = new URL(`${rawPath.replace(/\/{2,}/g, "/")}${rawQuery !== undefined ? `?${rawQuery}` : ""}`, "https://emulator.local");
     const baseUrl = `https://${request.headers.host ?? `${host}:${port}`}`;
     if (url.pathname.toLowerCase().startsWith("/_emulator")) return handleAdmin(request, reply, url, rawBody);
     return handleAzure(request, reply, url, rawBody, baseUrl);
