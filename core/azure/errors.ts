@@ -1,4 +1,4 @@
-import { RestError } from "@azure/core-rest-pipeline";
+import { isRestError } from "@azure/core-rest-pipeline";
 import { AppError } from "../errors";
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN", "EHOSTUNREACH", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "UNABLE_TO_VERIFY_LEAF_SIGNATURE"]);
@@ -14,7 +14,8 @@ interface ArmErrorBody {
  */
 export function toAzureError(err: unknown, endpoint: string): AppError {
   if (err instanceof AppError) return err;
-  if (err instanceof RestError) {
+  // isRestError, not instanceof: SDK packages load core-rest-pipeline as CommonJS and we as ESM, two classes.
+  if (isRestError(err)) {
     const body = err.details as ArmErrorBody | undefined;
     const code = body?.error?.code ?? (err.code && err.code !== "REQUEST_SEND_ERROR" ? err.code : undefined);
     const message = body?.error?.message ?? err.message;

@@ -6,6 +6,7 @@ export const ROLE_GUID = {
   ltr: "c088a766-074b-43ba-90d4-1fb21feae531",
   reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+  backupContributor: "5e467623-bb1f-42f4-a55d-6e525e11384b",
 } as const;
 
 export const FLEXGUARD_PRINCIPAL = "00000000-0000-4000-8000-00000000f1e9";
@@ -47,7 +48,7 @@ export function smallFleet(): SmallFleet {
   const vault = `/subscriptions/${subA}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv-weu`;
   const policy = `${vault}/backupPolicies/pg-weekly-3m`;
   const backupInstance = `${vault}/backupInstances/pg-orders-pg-orders-${randomUUID()}`;
-  const assignmentNames = Array.from({ length: 5 }, () => randomUUID());
+  const assignmentNames = Array.from({ length: 6 }, () => randomUUID());
 
   return {
     tenantId,
@@ -81,6 +82,7 @@ export function smallFleet(): SmallFleet {
           { scope: `/subscriptions/${subA}`, principalId: FLEXGUARD_PRINCIPAL, roleDefinitionId: ROLE_GUID.reader, name: names.shift() },
           { scope: `/subscriptions/${subB}`, principalId: FLEXGUARD_PRINCIPAL, roleDefinitionId: ROLE_GUID.reader, name: names.shift() },
           { scope: rgA, principalId: FLEXGUARD_PRINCIPAL, roleDefinitionId: ROLE_GUID.owner, name: names.shift() },
+          { scope: `/subscriptions/${subA}/resourceGroups/rg-backup`, principalId: FLEXGUARD_PRINCIPAL, roleDefinitionId: ROLE_GUID.backupContributor, name: names.shift() },
           { scope: servers[0], principalId: vaultPrincipalId, roleDefinitionId: ROLE_GUID.ltr, name: names.shift() },
           { scope: rgA, principalId: vaultPrincipalId, roleDefinitionId: ROLE_GUID.reader, name: names.shift() },
         ],

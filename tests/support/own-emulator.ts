@@ -13,9 +13,15 @@ export interface OwnEmulator {
   close(): Promise<void>;
 }
 
-export async function startOwnEmulator(fleet: unknown, configure: Record<string, string | undefined> = {}): Promise<OwnEmulator> {
+type EmulatorOptions = Parameters<typeof startEmulator>[0];
+
+export async function startOwnEmulator(
+  fleet: unknown,
+  configure: Record<string, string | undefined> = {},
+  options: Omit<EmulatorOptions, "fleet" | "port" | "certFile"> = {},
+): Promise<OwnEmulator> {
   const certFile = path.join(mkdtempSync(path.join(tmpdir(), "flexguard-emulator-")), "cert.pem");
-  const emulator = await startEmulator({ port: 0, certFile, fleet: fleet as Parameters<typeof startEmulator>[0]["fleet"] });
+  const emulator = await startEmulator({ ...options, port: 0, certFile, fleet: fleet as EmulatorOptions["fleet"] });
   const target = { url: emulator.url, certFile, principalId: FLEXGUARD_PRINCIPAL };
   const loadFleet = async (description: unknown) => {
     const res = await emulatorRequest(target, "POST", "/_emulator/fleet", description);
