@@ -6,7 +6,7 @@ import { startOwnEmulator, type OwnEmulator } from "../../support/own-emulator";
 
 const fleet = smallFleet();
 let emulator: OwnEmulator;
-const [subA, subB] = fleet.subscriptions.readable as [string, string];
+const [subA] = fleet.subscriptions.readable as [string, string];
 
 const azure = async () => ({
   ...(await import("@/core/azure/clients")),
