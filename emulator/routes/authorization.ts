@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ArmError, armErrors } from "../errors.ts";
 import { idKey, parseResourceId, scopeContains } from "../ids.ts";
-import { ROLE_DEFINITIONS, roleGuidOf } from "../roles.ts";
+import { roleGuidOf } from "../roles.ts";
 import type { RoleAssignmentEntity } from "../store/entities.ts";
 import type { EmulatorStore } from "../store/store.ts";
 import { roleAssignmentArm } from "../store/views.ts";
@@ -77,7 +77,9 @@ export function createRoleAssignment(store: EmulatorStore, callerId: string, cal
   requireScopeExists(store, scope);
   if (!GUID.test(input.name)) throw new ArmError(400, "InvalidRoleAssignmentId", `The role assignment ID '${input.name}' is not valid. The role assignment ID must be a GUID.`);
   const roleGuid = roleGuidOf(input.roleDefinitionId);
-  if (!ROLE_DEFINITIONS.has(roleGuid)) {
+  // Any GUID-shaped role definition is accepted (the emulator cannot know every built-in or custom
+  // role); those it does not know grant nothing.
+  if (roleGuid === "") {
     throw new ArmError(400, "RoleDefinitionDoesNotExist", `The specified role definition with ID '${roleGuid || input.roleDefinitionId}' does not exist.`);
   }
   if (!GUID.test(input.principalId)) throw new ArmError(400, "InvalidPrincipalId", `The principal ID '${input.principalId}' is not valid. The principal ID must be a GUID.`);

@@ -98,7 +98,8 @@ export function graphError(error: KqlError, query: string): ArmError {
   return new ArmError(400, "BadRequest", `Query is invalid: ${error.message}.`, {
     details: [
       { code: "InvalidQuery", message: "Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying." },
-      { code: error.detailCode, message: error.message, line, characterPositionInLine: column } as { code: string; message: string },
+      // The position goes into the message: ErrorDetails' extra properties must be objects per the OpenAPI document.
+      { code: error.detailCode, message: `${error.message} (line ${line}, position ${column})` },
     ],
   });
 }

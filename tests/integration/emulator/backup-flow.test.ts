@@ -3,7 +3,7 @@
 // a server, with Azure's failures along the way.
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { type ServiceClient, type ServiceClientOptions } from "@azure/core-client";
-import { RestError } from "@azure/core-rest-pipeline";
+import { type RestError } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLE } from "@/emulator/roles";
 import { type RunningEmulator } from "@/emulator/server";
