@@ -50,10 +50,16 @@ export class ResourceGraphQuota {
   settle(remaining: number | undefined, resetsAfterMs: number | undefined): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (remaining === undefined || resetsAfterMs === undefined) return;
+    // Every response gives an upper bound of the reset time (Azure rounds resets-after up to whole seconds, and the
+    // window started before this response arrived): within one window keep the lowest bound and the lowest count.
     const resetsAt = this.now() + resetsAfterMs;
-    // Responses can arrive out of order: within one window the lowest count is the truest.
-    if (this.remaining === undefined || resetsAt > this.resetsAt + 1000 || remaining < this.remaining) this.remaining = remaining;
-    this.resetsAt = Math.max(this.resetsAt, resetsAt);
+    if (this.remaining === undefined) {
+      this.remaining = remaining;
+      this.resetsAt = resetsAt;
+    } else {
+      this.remaining = Math.min(this.remaining, remaining);
+      this.resetsAt = Math.min(this.resetsAt, resetsAt);
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { startScanBenchStack } from "./scan-support";
 import { timedScan } from "./scan-support";
 
 const stack = await startScanBenchStack("scan-100k", { servers: 100_000, subscriptions: 200 }, ["--limits", "off"]);
-let ok: boolean;
+process.exitCode = 1;
 try {
   let lastCounts: Record<string, number> = {};
   const result = await runBench({
@@ -25,8 +25,8 @@ try {
     extra: () => ({ servers: lastCounts.servers ?? 0, backupInstances: lastCounts.backupInstances ?? 0, roleAssignments: lastCounts.roleAssignments ?? 0 }),
   });
   const rssOk = reportFigure({ name: "scan-100k", metric: "workerPeakRss", unit: "MiB", bound: 400, value: stack.worker.peakRssMiB(), lowerIsBetter: true });
-  ok = result.ok && rssOk;
+  process.exitCode = result.ok && rssOk ? 0 : 1;
 } finally {
   await stack.teardown();
 }
-process.exit(ok ? 0 : 1);
+process.exit();

@@ -29,9 +29,20 @@ describe("Resource Graph quota pacing", () => {
     quota.settle(1, 4990);
     quota.settle(0, 4980);
     now = 3_000;
-    expect(quota.reserve()).toBe(3000);
+    expect(quota.reserve()).toBe(2980); // the tightest of the upper bounds the three responses gave
     now = 6_000;
     expect(quota.reserve()).toBe(0); // a new window
+  });
+
+  it("uses the earliest reset any response allows, since Azure rounds resets-after up to whole seconds", () => {
+    let now = 0;
+    const quota = new ResourceGraphQuota(() => now);
+    quota.reserve();
+    quota.settle(14, 5000); // window opened by this query: resets at 5,000 at the latest
+    now = 1_700;
+    quota.reserve();
+    quota.settle(13, 4000); // 3.3 s left, rounded up to 4: a looser bound (5,700) that must not win
+    expect(quota.resetsAt).toBe(5000);
   });
 
   it("keeps the lowest remaining count when responses of one window arrive out of order", () => {
