@@ -1,10 +1,11 @@
 // The pure compliance evaluation: inventory + rules + exemptions + time -> one verdict per server.
 // No database, no clock, no I/O: the evaluate job loads, calls this, and writes what changed.
 //
-// buildEvaluationContext indexes everything but the servers once (vaults by region, backup
-// instances by server, role assignments by principal, exemptions by target, rules compiled in
-// precedence order), so that each server then costs set lookups and 50 scope checks. Servers are
-// passed one at a time, so callers can stream them in pages.
+// buildEvaluationContext indexes everything but the servers once (vaults by region; backup
+// instances and server-level role assignments joined per server; other role assignments by
+// principal; exemptions by target; rules compiled in precedence order), so that each server then
+// costs one join lookup, a few set lookups and the scope checks of the rules that can reach its
+// subscription, region and version. Servers are passed one at a time, so callers can stream them.
 //
 // How a server is judged, in order:
 //   1. Governing rule: the first enabled rule by precedence (order, then name, then id) whose scope
@@ -25,11 +26,11 @@ import {
 } from "@/core/inventory/types";
 import { ExemptionIndex } from "@/core/exemptions/exemption-index";
 import type { StoredExemption } from "@/core/exemptions/schemas";
-import { compileRuleReach, compileTagConditions, type RuleReach } from "./compile-selector";
+import { compileRuleReach, compileTagConditions, placeMatches, reachesServer, type RuleReach } from "./compile-selector";
 import { isoDurationSeconds, scheduleIntervalText } from "./duration";
 import { compileLowerCaseNamePattern } from "./glob";
 import { PROTECTION_RANK, classifyProtection, protectionStateOf, type ProtectionClass } from "./protection-state";
-import { RoleIndex, coversScope } from "./role-index";
+import { RoleIndex, coversScope, scopeKey } from "./role-index";
 import { vaultIdOfPolicy, type PolicyRequirement, type StoredProtectionRule, type VaultRequirement } from "./schemas";
 import { ServerFactsCache, lowerCaseTagMap, serverFacts, type ServerFacts } from "./server-facts";
 import {
@@ -115,8 +116,34 @@ interface IndexedInstance {
 const healthiestFirst = (a: IndexedInstance, b: IndexedInstance) =>
   PROTECTION_RANK[a.protection] - PROTECTION_RANK[b.protection] || compareText(armKey(a.instance.armId), armKey(b.instance.armId));
 
+/**
+ * Everything the inventory holds about one server besides its row, so that a server costs one lookup
+ * in a 100,000-entry map instead of one per kind of fact: such lookups miss the CPU caches, and
+ * they, not the arithmetic, set the evaluator's pace.
+ */
+interface ServerJoin {
+  /** Live backup instances protecting the server, healthiest first. */
+  live: IndexedInstance[];
+  /** Soft-deleted ones, which protect nothing but are worth a mention. */
+  deleted: IndexedInstance[];
+  /** Lower-cased principal ids holding the LTR backup role at exactly the server's scope (where it is usually assigned). */
+  ltrBackupPrincipals: string[];
+}
+
+const NO_JOIN: ServerJoin = Object.freeze({ live: [], deleted: [], ltrBackupPrincipals: [] }) as unknown as ServerJoin;
+
+const SERVER_SCOPE_MARKER = "/providers/microsoft.dbforpostgresql/flexibleservers/";
+
+/** Whether a lower-cased scope key is a flexible server itself (not something above or below it). */
+function isServerScope(key: string): boolean {
+  const at = key.indexOf(SERVER_SCOPE_MARKER);
+  return at !== -1 && key.indexOf("/", at + SERVER_SCOPE_MARKER.length) === -1;
+}
+
 /** The role-assignment scopes a vault's identity holds the two backup roles at. */
 interface VaultRoleScopes {
+  principalKey: string | null;
+  /** Scopes above the server level (server-level ones are in each ServerJoin). */
   ltrBackup: ReadonlySet<string> | undefined;
   reader: ReadonlySet<string> | undefined;
 }
@@ -139,10 +166,8 @@ export interface EvaluationContext {
   readonly vaultTags: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly policiesByKey: ReadonlyMap<string, InventoryBackupPolicy>;
   readonly policiesByVault: ReadonlyMap<string, readonly InventoryBackupPolicy[]>;
-  /** Live backup instances by the lower-cased id of the server they protect, healthiest first. */
-  readonly instancesByServer: ReadonlyMap<string, IndexedInstance[]>;
-  /** Soft-deleted ones, which protect nothing but are worth a mention. */
-  readonly deletedInstancesByServer: ReadonlyMap<string, IndexedInstance[]>;
+  /** Per lower-cased server id, what else the inventory knows about the server: one lookup per server. */
+  readonly serverJoins: ReadonlyMap<string, ServerJoin>;
   readonly roles: RoleIndex;
   readonly exemptions: ExemptionIndex;
   readonly gapsBySubscription: ReadonlyMap<string, string>;
@@ -184,13 +209,18 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
     push(policiesByVault, armKey(policy.vaultArmId), policy);
   }
 
-  const instancesByServer = new Map<string, IndexedInstance[]>();
-  const deletedInstancesByServer = new Map<string, IndexedInstance[]>();
+  const serverJoins = new Map<string, ServerJoin>();
+  const joinOf = (serverKey: string): ServerJoin => {
+    let join = serverJoins.get(serverKey);
+    if (!join) serverJoins.set(serverKey, (join = { live: [], deleted: [], ltrBackupPrincipals: [] }));
+    return join;
+  };
   for (const instance of setup.backupInstances) {
     const vaultKey = armKey(instance.vaultArmId);
     const policyKey = instance.policyArmId === null ? null : armKey(instance.policyArmId);
     const protection = classifyProtection(instance);
-    push(protection === "deleted" ? deletedInstancesByServer : instancesByServer, armKey(instance.dataSourceArmId), {
+    const join = joinOf(armKey(instance.dataSourceArmId));
+    (protection === "deleted" ? join.deleted : join.live).push({
       instance,
       vaultKey,
       vault: vaultsByKey.get(vaultKey),
@@ -199,14 +229,28 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
       protection,
     });
   }
-  for (const instances of instancesByServer.values()) if (instances.length > 1) instances.sort(healthiestFirst);
+  for (const join of serverJoins.values()) if (join.live.length > 1) join.live.sort(healthiestFirst);
+
+  // The LTR backup role sits on each server: those assignments go with the server's join, the
+  // rest (resource group, subscription and root scopes, and the role writers) into the role index.
+  const otherAssignments: InventoryRoleAssignment[] = [];
+  for (const assignment of setup.roleAssignments) {
+    if (assignment.roleDefinitionGuid.toLowerCase() === ROLE.pgFlexLtrBackup) {
+      const key = scopeKey(assignment.scope);
+      if (isServerScope(key)) {
+        joinOf(key).ltrBackupPrincipals.push(assignment.principalId.toLowerCase());
+        continue;
+      }
+    }
+    otherAssignments.push(assignment);
+  }
 
   const rules = setup.rules
     .filter((rule) => rule.enabled)
     .sort((a, b) => a.order - b.order || compareText(a.name, b.name) || compareText(a.id, b.id))
     .map(compileRule);
 
-  const roles = new RoleIndex(setup.roleAssignments);
+  const roles = new RoleIndex(otherAssignments);
   return {
     rules,
     rulesByPlace: new Map(),
@@ -218,8 +262,7 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
     vaultTags,
     policiesByKey,
     policiesByVault,
-    instancesByServer,
-    deletedInstancesByServer,
+    serverJoins,
     roles,
     exemptions: new ExemptionIndex(setup.exemptions),
     gapsBySubscription: new Map((setup.inventoryGaps ?? []).map((gap) => [gap.subscriptionId.toLowerCase(), gap.reason])),
@@ -477,9 +520,9 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
     findings.action({ kind: "makeServerReady", currentState: server.state });
   }
 
-  for (const deleted of ctx.deletedInstancesByServer.get(facts.armKey) ?? NO_INSTANCES)
-    findings.note(`The ${describeInstance(deleted)} is ${protectionStateOf(deleted.instance)} and protects nothing.`);
-  const live = ctx.instancesByServer.get(facts.armKey) ?? NO_INSTANCES;
+  const join = ctx.serverJoins.get(facts.armKey) ?? NO_JOIN;
+  for (const deleted of join.deleted) findings.note(`The ${describeInstance(deleted)} is ${protectionStateOf(deleted.instance)} and protects nothing.`);
+  const live = join.live;
 
   const resolution = resolveVault(ctx, rule, facts.region);
   if (!resolution.usable) {
@@ -559,7 +602,7 @@ function assessServer(ctx: EvaluationContext, facts: ServerFacts, rule: Compiled
     });
   }
 
-  checkVaultRoles(ctx, facts, vault, findings);
+  checkVaultRoles(ctx, facts, join, vault, findings);
   return findings;
 }
 
@@ -568,16 +611,22 @@ function vaultRoleScopes(ctx: EvaluationContext, vault: InventoryVault): VaultRo
   if (!scopes) {
     scopes =
       vault.principalId === null
-        ? { ltrBackup: undefined, reader: undefined }
-        : { ltrBackup: ctx.roles.scopesOf(vault.principalId, ROLE.pgFlexLtrBackup), reader: ctx.roles.scopesOf(vault.principalId, ROLE.reader) };
+        ? { principalKey: null, ltrBackup: undefined, reader: undefined }
+        : {
+            principalKey: vault.principalId.toLowerCase(),
+            ltrBackup: ctx.roles.scopesOf(vault.principalId, ROLE.pgFlexLtrBackup),
+            reader: ctx.roles.scopesOf(vault.principalId, ROLE.reader),
+          };
     ctx.vaultRoleScopes.set(vault, scopes);
   }
   return scopes;
 }
 
-function checkVaultRoles(ctx: EvaluationContext, facts: ServerFacts, vault: InventoryVault, findings: Findings) {
+function checkVaultRoles(ctx: EvaluationContext, facts: ServerFacts, join: ServerJoin, vault: InventoryVault, findings: Findings) {
   const held = vaultRoleScopes(ctx, vault);
-  const hasLtrBackup = coversScope(held.ltrBackup, facts.armKey, facts.resourceGroupKey, facts.subscriptionScopeKey);
+  const hasLtrBackup =
+    held.principalKey !== null &&
+    (join.ltrBackupPrincipals.includes(held.principalKey) || coversScope(held.ltrBackup, facts.resourceGroupKey, facts.subscriptionScopeKey));
   const hasReader = coversScope(held.reader, facts.resourceGroupKey, facts.subscriptionScopeKey);
   if (hasLtrBackup && hasReader) return;
 
@@ -636,7 +685,7 @@ function rulesForPlace(ctx: EvaluationContext, facts: ServerFacts): readonly Com
   if (!byVersion) byRegion.set(facts.region, (byVersion = new Map()));
   let rules = byVersion.get(version ?? "");
   if (!rules) {
-    rules = ctx.rules.filter((rule) => rule.reach.placeMatches(facts.subscriptionKey, facts.region, version));
+    rules = ctx.rules.filter((rule) => placeMatches(rule.reach.scope, facts.subscriptionKey, facts.region, version));
     byVersion.set(version ?? "", rules);
   }
   return rules;
@@ -648,7 +697,7 @@ export function evaluateServer(ctx: EvaluationContext, server: InventoryServer, 
   let governing: CompiledRule | undefined;
   let alsoMatched: RuleRef[] | null = null;
   for (const rule of rulesForPlace(ctx, facts)) {
-    if (rule.reach.serverMatches !== null && !rule.reach.serverMatches(facts)) continue;
+    if (!reachesServer(rule.reach, facts)) continue;
     if (governing) (alsoMatched ??= []).push(rule.ref);
     else governing = rule;
   }

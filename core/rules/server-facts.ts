@@ -32,7 +32,7 @@ export function lowerCaseTagMap(tags: Tags): Map<string, string> {
 /** Remembers the few distinct regions and subscriptions of a fleet, so each is normalised once. */
 export class ServerFactsCache {
   private readonly regions = new Map<string, string>();
-  private readonly subscriptions = new Map<string, { key: string; scopeKey: string; resourceGroupKeys: Map<string, string> }>();
+  private readonly subscriptions = new Map<string, SubscriptionKeys>();
 
   region(location: string): string {
     let region = this.regions.get(location);
@@ -40,7 +40,7 @@ export class ServerFactsCache {
     return region;
   }
 
-  subscription(subscriptionId: string): { key: string; scopeKey: string; resourceGroupKeys: Map<string, string> } {
+  subscription(subscriptionId: string): SubscriptionKeys {
     let subscription = this.subscriptions.get(subscriptionId);
     if (subscription === undefined) {
       const key = subscriptionId.toLowerCase();
@@ -52,24 +52,34 @@ export class ServerFactsCache {
 
 export function serverFacts(server: InventoryServer, cache: ServerFactsCache = new ServerFactsCache()): ServerFacts {
   const subscription = cache.subscription(server.subscriptionId);
-  const resourceGroupNameKey = server.resourceGroup.toLowerCase();
+  const resourceGroup = resourceGroupKeysOf(subscription, server.resourceGroup);
   return {
     server,
     armKey: armKey(server.armId),
     nameKey: server.name.toLowerCase(),
     subscriptionKey: subscription.key,
     subscriptionScopeKey: subscription.scopeKey,
-    resourceGroupNameKey,
-    resourceGroupKey: resourceGroupKeyOf(subscription, resourceGroupNameKey),
+    resourceGroupNameKey: resourceGroup.nameKey,
+    resourceGroupKey: resourceGroup.key,
     region: cache.region(server.location),
     tags: lowerCaseTagMap(server.tags),
   };
 }
 
-// One string per resource group, reused by every server in it: a map or set lookup then finds its
-// hash already computed instead of hashing a fresh 80-character key per server.
-function resourceGroupKeyOf(subscription: { scopeKey: string; resourceGroupKeys: Map<string, string> }, resourceGroupNameKey: string): string {
-  let key = subscription.resourceGroupKeys.get(resourceGroupNameKey);
-  if (key === undefined) subscription.resourceGroupKeys.set(resourceGroupNameKey, (key = `${subscription.scopeKey}/resourcegroups/${resourceGroupNameKey}`));
-  return key;
+interface SubscriptionKeys {
+  key: string;
+  scopeKey: string;
+  /** By the resource group name as the inventory spells it. */
+  resourceGroupKeys: Map<string, { nameKey: string; key: string }>;
+}
+
+// One pair of strings per resource group, reused by every server in it: no lower-casing per server,
+// and a map or set lookup finds the key's hash already computed.
+function resourceGroupKeysOf(subscription: SubscriptionKeys, resourceGroup: string): { nameKey: string; key: string } {
+  let keys = subscription.resourceGroupKeys.get(resourceGroup);
+  if (keys === undefined) {
+    const nameKey = resourceGroup.toLowerCase();
+    subscription.resourceGroupKeys.set(resourceGroup, (keys = { nameKey, key: `${subscription.scopeKey}/resourcegroups/${nameKey}` }));
+  }
+  return keys;
 }
