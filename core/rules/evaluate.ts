@@ -130,7 +130,23 @@ interface ServerJoin {
   ltrBackupPrincipals: string[];
 }
 
-const NO_JOIN: ServerJoin = Object.freeze({ live: [], deleted: [], ltrBackupPrincipals: [] }) as unknown as ServerJoin;
+// Shared and frozen: most servers have no instance in a second vault, no other matching rule, no
+// expired exemption; 100,000 verdicts need not each carry their own empty array.
+const NO_INSTANCES: IndexedInstance[] = Object.freeze([]) as unknown as IndexedInstance[];
+const NONE: readonly never[] = Object.freeze([]);
+const NOT_IN_SCOPE_REASONS: readonly string[] = Object.freeze(["No enabled rule's scope includes the server."]);
+
+// A join starts with shared empty lists and gets its own on the first entry: most servers have one
+// instance and one server-level assignment, and none soft-deleted.
+const NO_PRINCIPALS: string[] = Object.freeze([]) as unknown as string[];
+const NO_JOIN: ServerJoin = Object.freeze({ live: NO_INSTANCES, deleted: NO_INSTANCES, ltrBackupPrincipals: NO_PRINCIPALS }) as unknown as ServerJoin;
+
+/** Appends to a list that may still be a shared empty one. */
+function appended<T>(list: T[], item: T, empty: T[]): T[] {
+  if (list === empty) return [item];
+  list.push(item);
+  return list;
+}
 
 const SERVER_SCOPE_MARKER = "/providers/microsoft.dbforpostgresql/flexibleservers/";
 
@@ -174,11 +190,6 @@ export interface EvaluationContext {
   readonly flexguardPrincipalId: string | null;
 }
 
-// Shared and frozen: most servers have no instance in a second vault, no other matching rule, no
-// expired exemption; 100,000 verdicts need not each carry their own empty array.
-const NO_INSTANCES: IndexedInstance[] = Object.freeze([]) as unknown as IndexedInstance[];
-const NONE: readonly never[] = Object.freeze([]);
-const NOT_IN_SCOPE_REASONS: readonly string[] = Object.freeze(["No enabled rule's scope includes the server."]);
 
 const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -186,6 +197,15 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V) {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+function memoised(transform: (text: string) => string): (text: string) => string {
+  const cache = new Map<string, string>();
+  return (text) => {
+    let result = cache.get(text);
+    if (result === undefined) cache.set(text, (result = transform(text)));
+    return result;
+  };
 }
 
 const subscriptionOfArmId = (armId: string): string => /^\/subscriptions\/([^/]+)/i.exec(armId)?.[1]?.toLowerCase() ?? "";
@@ -212,22 +232,27 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
   const serverJoins = new Map<string, ServerJoin>();
   const joinOf = (serverKey: string): ServerJoin => {
     let join = serverJoins.get(serverKey);
-    if (!join) serverJoins.set(serverKey, (join = { live: [], deleted: [], ltrBackupPrincipals: [] }));
+    if (!join) serverJoins.set(serverKey, (join = { live: NO_INSTANCES, deleted: NO_INSTANCES, ltrBackupPrincipals: NO_PRINCIPALS }));
     return join;
   };
+  // 100,000 instances name a few dozen vaults and policies: lower-case each spelling once.
+  const vaultKeyOf = memoised(armKey);
+  const policyKeyOf = memoised(armKey);
   for (const instance of setup.backupInstances) {
-    const vaultKey = armKey(instance.vaultArmId);
-    const policyKey = instance.policyArmId === null ? null : armKey(instance.policyArmId);
+    const vaultKey = vaultKeyOf(instance.vaultArmId);
+    const policyKey = instance.policyArmId === null ? null : policyKeyOf(instance.policyArmId);
     const protection = classifyProtection(instance);
     const join = joinOf(armKey(instance.dataSourceArmId));
-    (protection === "deleted" ? join.deleted : join.live).push({
+    const indexed: IndexedInstance = {
       instance,
       vaultKey,
       vault: vaultsByKey.get(vaultKey),
       policyKey,
       policy: policyKey === null ? undefined : policiesByKey.get(policyKey),
       protection,
-    });
+    };
+    if (protection === "deleted") join.deleted = appended(join.deleted, indexed, NO_INSTANCES);
+    else join.live = appended(join.live, indexed, NO_INSTANCES);
   }
   for (const join of serverJoins.values()) if (join.live.length > 1) join.live.sort(healthiestFirst);
 
@@ -235,10 +260,12 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
   // rest (resource group, subscription and root scopes, and the role writers) into the role index.
   const otherAssignments: InventoryRoleAssignment[] = [];
   for (const assignment of setup.roleAssignments) {
-    if (assignment.roleDefinitionGuid.toLowerCase() === ROLE.pgFlexLtrBackup) {
+    const role = assignment.roleDefinitionGuid;
+    if (role === ROLE.pgFlexLtrBackup || role.toLowerCase() === ROLE.pgFlexLtrBackup) {
       const key = scopeKey(assignment.scope);
       if (isServerScope(key)) {
-        joinOf(key).ltrBackupPrincipals.push(assignment.principalId.toLowerCase());
+        const join = joinOf(key);
+        join.ltrBackupPrincipals = appended(join.ltrBackupPrincipals, assignment.principalId.toLowerCase(), NO_PRINCIPALS);
         continue;
       }
     }
