@@ -56,7 +56,7 @@ export interface BackupInstance {
   objectType: "BackupInstance";
   friendlyName?: string;
   dataSourceInfo: Datasource;
-  dataSourceSetInfo?: Datasource & { objectType?: "DatasourceSet" };
+  dataSourceSetInfo?: Omit<Datasource, "objectType"> & { objectType?: "DatasourceSet" };
   policyInfo: { policyId: string; policyVersion?: string };
   protectionStatus?: { status?: string; errorDetails?: UserFacingError | null };
   currentProtectionState?: string;
