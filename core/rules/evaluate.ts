@@ -31,7 +31,7 @@ import { isoDurationSeconds, scheduleIntervalText } from "./duration";
 import { compileLowerCaseNamePattern } from "./glob";
 import { PROTECTION_RANK, classifyProtection, protectionStateOf, type ProtectionClass } from "./protection-state";
 import { RoleIndex, coversScope, scopeKey } from "./role-index";
-import { vaultIdOfPolicy, type PolicyRequirement, type StoredProtectionRule, type VaultRequirement } from "./schemas";
+import { normaliseRegion, vaultIdOfPolicy, type PolicyRequirement, type StoredProtectionRule, type VaultRequirement } from "./schemas";
 import { ServerFactsCache, lowerCaseTagMap, serverFacts, type ServerFacts } from "./server-facts";
 import {
   VERDICT_STATES,
@@ -219,7 +219,7 @@ export function buildEvaluationContext(setup: EvaluationSetup): EvaluationContex
     const key = armKey(vault.armId);
     vaultsByKey.set(key, vault);
     vaultTags.set(key, lowerCaseTagMap(vault.tags));
-    push(vaultsByRegion, vault.location.replace(/ /g, "").toLowerCase(), vault);
+    push(vaultsByRegion, normaliseRegion(vault.location), vault);
   }
 
   const policiesByKey = new Map<string, InventoryBackupPolicy>();
@@ -336,7 +336,7 @@ function computeVaultResolution(ctx: EvaluationContext, rule: CompiledRule, requ
         ? { usable: false, state: "not_evaluable", reason: `The vault ${entry.vaultArmId} that ${describeRule(rule)} names for region ${region} is in a subscription the last scan could not fully read (${gap}).` }
         : { usable: false, state: "no_vault_in_region", reason: `The vault ${entry.vaultArmId} that ${describeRule(rule)} names for region ${region} is not in the inventory (deleted, or not visible to Flexguard).` };
     }
-    const vaultRegion = vault.location.replace(/ /g, "").toLowerCase();
+    const vaultRegion = normaliseRegion(vault.location);
     if (vaultRegion !== region)
       return { usable: false, state: "no_vault_in_region", reason: `Vault '${vault.name}', which ${describeRule(rule)} names for region ${region}, is in region ${vaultRegion}; Azure Backup needs a vault in the server's region.` };
     return { usable: true, accepted: new Set([armKey(vault.armId)]), target: vault };

@@ -110,7 +110,7 @@ export interface Verdict {
   serverId: string;
   serverArmId: string;
   state: VerdictState;
-  /** Every problem found, most urgent first; empty when compliant, not in scope, or not evaluable before any check. */
+  /** Every problem found, most urgent first (exempt verdicts keep the problems the exemption covers); empty when compliant or not in scope. */
   problems: readonly VerdictState[];
   /** The first enabled rule, by precedence, whose scope matches; null when none does. */
   governingRule: RuleRef | null;

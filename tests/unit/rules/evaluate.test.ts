@@ -422,6 +422,41 @@ describe("vault identity roles", () => {
     ]);
   });
 
+  it("does not count the backup role assigned below the server", () => {
+    const w = world();
+    w.roles = [
+      buildRoleAssignment({ principalId: w.vault.principalId!, roleDefinitionGuid: ROLE.pgFlexLtrBackup, scope: `${w.server.armId}/databases/app` }),
+      buildRoleAssignment({ principalId: w.vault.principalId!, roleDefinitionGuid: ROLE.reader, scope: rgScope(w.server) }),
+    ];
+    expect(judge(w).problems).toEqual(["missing_roles"]);
+  });
+
+  it("counts the backup role at the server's scope written with a trailing slash", () => {
+    const w = world();
+    w.roles = [
+      buildRoleAssignment({ principalId: w.vault.principalId!, roleDefinitionGuid: ROLE.pgFlexLtrBackup, scope: `${w.server.armId}/` }),
+      buildRoleAssignment({ principalId: w.vault.principalId!, roleDefinitionGuid: ROLE.reader, scope: rgScope(w.server) }),
+    ];
+    expect(judge(w).state).toBe("compliant");
+  });
+
+  it("reports pending protection first, with the roles it still lacks", () => {
+    const w = world();
+    w.instances = [buildBackupInstance(w.server, w.vault, w.policy, { currentProtectionState: "ConfiguringProtection" })];
+    w.roles = vaultRolesFor(w.vault, w.server).slice(1);
+    const verdict = judge(w);
+    expect(verdict.state).toBe("protection_pending");
+    expect(verdict.problems).toEqual(["protection_pending", "missing_roles"]);
+    expect(actionKinds(verdict)).toEqual(["assignRole"]);
+  });
+
+  it("does not let one vault's roles stand in for another's", () => {
+    const w = world();
+    const other = buildVault({ name: "unrelated" });
+    w.roles = vaultRolesFor(other, w.server);
+    expect(judge(w).problems).toEqual(["missing_roles"]);
+  });
+
   it("compares principals, role GUIDs and scopes in any case", () => {
     const w = world();
     w.roles = [
@@ -732,6 +767,16 @@ describe("exemptions", () => {
     expect(verdict.reasons[0]).toContain("Exempt from rule 'Default' until");
   });
 
+  it("an exemption from a rule that also matches, but does not govern, does not apply", () => {
+    const w = protectedButUnprotected();
+    const secondary = buildRule({ name: "Secondary", order: 500 });
+    w.rules.push(secondary);
+    w.exemptions = [buildExemption({ ruleId: secondary.id, target: { kind: "server", serverArmId: w.server.armId } })];
+    const verdict = judge(w);
+    expect(verdict.alsoMatchedRules.map((rule) => rule.name)).toEqual(["Secondary"]);
+    expect(verdict.state).toBe("unprotected");
+  });
+
   it("a compliant server can be exempt too, and says what it would be", () => {
     const w = world();
     w.exemptions = [buildExemption({ target: { kind: "server", serverArmId: w.server.armId } })];
@@ -876,5 +921,58 @@ describe("bulk evaluation", () => {
     expect(VERDICT_STATES).toEqual(
       expect.arrayContaining(["compliant", "unprotected", "wrong_vault", "wrong_policy", "policy_weaker", "protection_error", "missing_roles", "no_vault_in_region", "server_not_ready", "not_evaluable", "exempt", "not_in_scope"]),
     );
+  });
+});
+
+describe("rule matching shortcuts", () => {
+  // The evaluator sorts rules into buckets per subscription, region and version and caches them;
+  // judged one by one, every server must still get the rule a plain scan of the rule list gives.
+  it("agree with checking every rule against every server", async () => {
+    const { compileRuleReach, placeMatches, reachesServer } = await import("@/core/rules/compile-selector");
+    const { serverFacts } = await import("@/core/rules/server-facts");
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T,>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
+    const subscriptions = [guid(1, "aaaaaaaa"), guid(2, "aaaaaaaa"), guid(3, "aaaaaaaa")];
+    const regions = ["westeurope", "northeurope", "eastus"];
+    const versions = ["14", "15", "16", "16.2", null];
+    const servers = Array.from({ length: 400 }, () =>
+      buildServer({
+        subscriptionId: pick(subscriptions),
+        location: pick([...regions, "West Europe"]),
+        version: pick(versions),
+        resourceGroup: pick(["rg-a", "RG-B", "rg-prod-1", "rg(x)"]),
+        name: pick(["pg-prod-1", "pg-dev-2", "PG-TEST-3", "other"]),
+        tags: pick<Record<string, string>>([{}, { env: "prod" }, { Env: "dev", team: "ml" }, { team: "ops", backup: "off" }]),
+      }),
+    );
+    const rules = Array.from({ length: 30 }, (_, n) => {
+      const scope: Record<string, unknown> = {};
+      if (rand() < 0.4) scope.subscriptions = [pick(subscriptions)];
+      if (rand() < 0.4) scope.regions = [pick(regions), pick(regions)];
+      if (rand() < 0.3) scope.postgresVersions = [pick(["14", "15", "16"])];
+      if (rand() < 0.3) scope.resourceGroups = [pick(["rg-*", "rg-a", "rg(x)", "*-1"])];
+      if (rand() < 0.3) scope.serverNames = [pick(["pg-*", "*-3", "pg-???-1"])];
+      if (rand() < 0.3) scope.tags = [pick([{ key: "env", operator: "equals", value: "prod" }, { key: "team", operator: "in", values: ["ml", "ops"] }, { key: "env", operator: "notExists" }])];
+      if (Object.keys(scope).length < 2) scope.serverNames = [pick(["pg-prod-*", "*-2", "pg-???-3", "other"])];
+      const exclusions = rand() < 0.3 ? [{ tags: [{ key: "backup", operator: "equals" as const, value: "off" }] }] : [];
+      return buildRule({ name: `r${n}`, order: Math.floor(rand() * 10), enabled: rand() < 0.9, scope, exclusions });
+    });
+    const ctx = buildEvaluationContext({ vaults: [], backupPolicies: [], backupInstances: [], roleAssignments: [], rules, exemptions: [], flexguardPrincipalId: null });
+    const ordered = rules
+      .filter((rule) => rule.enabled)
+      .sort((a, b) => a.order - b.order || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((rule) => ({ rule, reach: compileRuleReach(rule.scope, rule.exclusions) }));
+    const governingSeen = new Set<string | undefined>();
+    for (const server of servers) {
+      const facts = serverFacts(server);
+      const expected = ordered.filter(({ reach }) => placeMatches(reach.scope, facts.subscriptionKey, facts.region, server.version) && reachesServer(reach, facts)).map(({ rule }) => rule.id);
+      const verdict = evaluateServer(ctx, server, NOW);
+      expect([verdict.governingRule?.id, ...verdict.alsoMatchedRules.map((rule) => rule.id)].filter(Boolean)).toEqual(expected);
+      governingSeen.add(verdict.governingRule?.id);
+    }
+    // The generated mix must exercise the shortcuts: many different governing rules, and servers in no scope.
+    expect(governingSeen.size).toBeGreaterThan(5);
+    expect(governingSeen.has(undefined)).toBe(true);
   });
 });
