@@ -1,5 +1,8 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { currentActor } from "./_lib/actor";
+import { roleCan } from "@/core/auth/permissions";
+import { SignOutButton } from "./_components/sign-out-button";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -7,7 +10,8 @@ export const metadata: Metadata = {
   description: "Backup protection for Azure Database for PostgreSQL flexible servers",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  const actor = await currentActor();
   return (
     <html lang="en">
       <body>
@@ -15,7 +19,23 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           <a href="/" className="brand">
             Flexguard
           </a>
-          <span className="tagline">Backup protection for PostgreSQL flexible servers</span>
+          {actor ? (
+            <nav aria-label="Main" className="nav">
+              <a href="/">Fleet</a>
+              <a href="/tokens">API tokens</a>
+              {roleCan(actor.role, "users:manage") ? <a href="/admin/users">Users</a> : null}
+              {roleCan(actor.role, "audit:read") ? <a href="/admin/audit">Audit log</a> : null}
+            </nav>
+          ) : (
+            <span className="tagline">Backup protection for PostgreSQL flexible servers</span>
+          )}
+          {actor ? (
+            <span className="whoami">
+              <span data-testid="whoami">{actor.label}</span> <span className="role">{actor.role.toLowerCase()}</span>
+              {actor.subscriptions ? <span className="role">{actor.subscriptions.length} subscription{actor.subscriptions.length === 1 ? "" : "s"}</span> : null}
+              <SignOutButton />
+            </span>
+          ) : null}
         </header>
         <main>{children}</main>
       </body>

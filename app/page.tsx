@@ -1,7 +1,10 @@
 // GET /: the fleet at a glance: how many servers Flexguard knows, the last scan, and the servers themselves.
+import { z } from "zod";
+import { roleCan } from "@/core/auth/permissions";
 import { listServers } from "@/core/inventory/list-servers";
 import { latestScan } from "@/core/inventory/get-scan";
-import { z } from "zod";
+import { requirePageActor } from "./_lib/actor";
+import { ScanNowButton } from "./_components/scan-now-button";
 
 export const dynamic = "force-dynamic";
 
@@ -9,13 +12,15 @@ const PAGE_SIZE = 50;
 const querySchema = z.object({ page: z.coerce.number().int().min(1).max(100_000).catch(1) });
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const actor = await requirePageActor();
   const { page } = querySchema.parse(await searchParams);
-  const [{ total, items }, scan] = await Promise.all([listServers({ page, pageSize: PAGE_SIZE }), latestScan()]);
+  const [{ total, items }, scan] = await Promise.all([listServers(actor, { page, pageSize: PAGE_SIZE }), latestScan()]);
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
 
   return (
     <>
       <h1>Fleet</h1>
+      {roleCan(actor.role, "scan:run") ? <ScanNowButton /> : null}
       <section className="stats" aria-label="Fleet summary">
         <div className="stat">
           <div className="value" data-testid="server-count">{total.toLocaleString("en-US")}</div>

@@ -12,6 +12,10 @@ export const HTTP_STATUS = {
   NOT_FOUND: 404,
   /** The request conflicts with the current state (e.g. a scan already running). */
   CONFLICT: 409,
+  /** The request body is larger than MAX_BODY_BYTES. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** Too many failed sign-ins for this name and address; try again later. */
+  TOO_MANY_REQUESTS: 429,
   /** Postgres or Redis cannot be reached. */
   SERVICE_UNAVAILABLE: 503,
   /** Azure kept throttling after the retries the pipeline allows. */

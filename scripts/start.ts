@@ -2,7 +2,8 @@
 // checks Postgres and Redis, applies migrations, seeds, starts the emulator (unless real Azure is configured),
 // the worker and the web app (building it when needed), prints the URL, and stops everything on Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { ConfigError, env } from "@/core/config/env";
@@ -99,14 +100,30 @@ for (const signal of ["SIGINT", "SIGTERM"] as const)
     void stop(0);
   });
 
+/** A session-signing secret for installations that set none: generated once, kept beside the demo state. */
+function ensureAuthSecret(): void {
+  if (process.env.AUTH_SECRET) return;
+  const file = path.join(".flexguard", "auth-secret");
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600 });
+  }
+  process.env.AUTH_SECRET = readFileSync(file, "utf8").trim();
+}
+
 try {
+  ensureAuthSecret();
   const config = env();
+  // next-auth reads these itself.
+  process.env.NEXTAUTH_URL ??= config.AUTH_URL;
+  process.env.NEXTAUTH_SECRET ??= config.AUTH_SECRET;
   await checkServices(config, { createDatabase: true });
 
   const migrate = spawnSync(bin("prisma"), ["migrate", "deploy"], { encoding: "utf8", env: process.env });
   if (migrate.status !== 0) fail(`Applying database migrations failed:\n${migrate.stdout}${migrate.stderr}`);
   console.log("Database migrations applied.");
-  for (const line of await seed()) console.log(`Seeded: ${line}`);
+  const { done, demoUsers } = await seed();
+  for (const line of done) console.log(`Seeded: ${line}`);
 
   if (config.AZURE_MODE === "emulator") {
     await startChild("emulator", process.execPath, [
@@ -137,7 +154,13 @@ try {
     [dev ? "dev" : "start", "--hostname", config.WEB_HOST, "--port", String(config.WEB_PORT)],
     /Ready in|started server on|✓ Ready/,
   );
-  console.log(`\nFlexguard is running: http://${config.WEB_HOST}:${config.WEB_PORT}  (Ctrl-C stops it)\n`);
+  console.log(`\nFlexguard is running: ${config.AUTH_URL}  (Ctrl-C stops it)`);
+  if (demoUsers.length) {
+    console.log("Demo accounts (user name / password):");
+    for (const u of demoUsers)
+      console.log(`  ${u.role.toLowerCase().padEnd(9)} ${u.username} / ${u.password}${u.subscriptions.length ? `  (only subscription ${u.subscriptions.join(", ")})` : ""}`);
+  }
+  console.log("");
 } catch (err) {
   if (err instanceof ConfigError || err instanceof ServiceUnavailableError) fail(err.message);
   if (!stopping) fail(err instanceof Error ? err.message : String(err));

@@ -51,6 +51,41 @@ export const envSchema = z
     // Scan jobs one worker process runs at once.
     SCAN_CONCURRENCY: count(1, 32, 4),
 
+    // Signs session cookies. Unset: npm start generates one and keeps it in .flexguard/auth-secret.
+    AUTH_SECRET: opt(z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)").optional()),
+    // The URL users open Flexguard at (used for sign-in redirects); defaults to http://WEB_HOST:WEB_PORT.
+    AUTH_URL: opt(z.url({ error: "must be a URL such as https://flexguard.example.com" }).optional()),
+    SESSION_MAX_AGE_HOURS: count(1, 24 * 30, 8),
+    // Failed sign-ins allowed per user name and address in 15 minutes before sign-in is refused for a while.
+    LOGIN_MAX_ATTEMPTS: count(1, 1000, 5),
+    // Microsoft Entra ID sign-in (OpenID Connect): all three, or none.
+    ENTRA_TENANT_ID: opt(z.string().min(1).optional()),
+    ENTRA_CLIENT_ID: opt(z.string().min(1).optional()),
+    ENTRA_CLIENT_SECRET: opt(z.string().min(1).optional()),
+    // Entra app roles or group object ids to Flexguard roles, e.g. "Flexguard.Admin=admin,<group-guid>=operator".
+    ENTRA_ROLE_MAP: opt(
+      z
+        .string()
+        .transform((v, ctx) => {
+          const map: Record<string, "VIEWER" | "OPERATOR" | "APPROVER" | "ADMIN"> = {};
+          for (const pair of v.split(",").map((p) => p.trim()).filter(Boolean)) {
+            const [claim, role] = pair.split("=").map((x) => x?.trim());
+            const upper = role?.toUpperCase();
+            if (!claim || (upper !== "VIEWER" && upper !== "OPERATOR" && upper !== "APPROVER" && upper !== "ADMIN")) {
+              ctx.addIssue({ code: "custom", message: `"${pair}" must be <app role or group id>=<viewer|operator|approver|admin>` });
+              return z.NEVER;
+            }
+            map[claim] = upper;
+          }
+          return map;
+        })
+        .default({}),
+    ),
+    // Seed one demo user per role (printed by npm start). Default: on with the emulator, off with real Azure.
+    DEMO_USERS: opt(z.enum(["true", "false"], { error: "must be true or false" }).optional()),
+    // Largest request body the API accepts.
+    MAX_BODY_BYTES: count(1_024, 50 * 1024 * 1024, 1024 * 1024),
+
     EMULATOR_HOST: opt(z.string().default("127.0.0.1")),
     EMULATOR_PORT: port(4010),
     EMULATOR_SEED: count(0, 2 ** 31 - 1, 1),
@@ -61,8 +96,15 @@ export const envSchema = z
     // Where the emulator writes its self-signed certificate and the clients read it to trust it.
     EMULATOR_CERT_FILE: opt(z.string().default(".flexguard/emulator-cert.pem")),
   })
+  .superRefine((e, ctx) => {
+    const entra = [e.ENTRA_TENANT_ID, e.ENTRA_CLIENT_ID, e.ENTRA_CLIENT_SECRET].filter(Boolean).length;
+    if (entra !== 0 && entra !== 3)
+      ctx.addIssue({ code: "custom", path: ["ENTRA_CLIENT_SECRET"], message: "set ENTRA_TENANT_ID, ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET together, or none of them" });
+  })
   .transform((e) => ({
     ...e,
+    DEMO_USERS: e.DEMO_USERS === undefined ? e.AZURE_MODE === "emulator" : e.DEMO_USERS === "true",
+    AUTH_URL: e.AUTH_URL ?? `http://${e.WEB_HOST}:${e.WEB_PORT}`,
     // In emulator mode the endpoint defaults to the local emulator; in azure mode to public ARM.
     AZURE_ENDPOINT:
       e.AZURE_ENDPOINT ??

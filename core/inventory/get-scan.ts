@@ -1,3 +1,4 @@
+import { authorize, inScope, type Actor } from "../auth/actor";
 import { db } from "../db/client";
 
 export type ScanRecord = NonNullable<Awaited<ReturnType<typeof getScan>>>;
@@ -24,4 +25,16 @@ export async function waitForScan(scanId: string, { timeoutMs = 10 * 60_000, int
     if (Date.now() > deadline) throw new Error(`Scan ${scanId} did not finish within ${Math.round(timeoutMs / 1000)} s (status ${scan.status})`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Recent scans with their per-subscription outcomes, limited to the actor's subscriptions. */
+export async function listScans(actor: Actor, take = 20) {
+  authorize(actor, "fleet:read");
+  const scans = await db().scan.findMany({ orderBy: { queuedAt: "desc" }, take, include: { parts: { orderBy: { id: "asc" } } } });
+  return scans.map((scan) => ({
+    ...scan,
+    parts: scan.parts
+      .filter((p) => p.subscriptions.some((s) => inScope(actor, s)))
+      .map((p) => ({ ...p, subscriptions: p.subscriptions.filter((s) => inScope(actor, s)) })),
+  }));
 }

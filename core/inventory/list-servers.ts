@@ -1,3 +1,4 @@
+import { authorize, subscriptionScope, type Actor } from "../auth/actor";
 import { db } from "../db/client";
 
 export interface ServerListItem {
@@ -18,9 +19,10 @@ export interface ListServersInput {
   pageSize?: number;
 }
 
-/** One page of the current (not deleted) fleet, by name, with the total count. */
-export async function listServers({ page = 1, pageSize = 50 }: ListServersInput = {}): Promise<{ total: number; items: ServerListItem[] }> {
-  const where = { deletedAt: null };
+/** One page of the current (not deleted) fleet in the actor's subscriptions, by name, with the total count. */
+export async function listServers(actor: Actor, { page = 1, pageSize = 50 }: ListServersInput = {}): Promise<{ total: number; items: ServerListItem[] }> {
+  authorize(actor, "fleet:read");
+  const where = { deletedAt: null, ...subscriptionScope(actor) };
   const [total, rows] = await Promise.all([
     db().server.count({ where }),
     db().server.findMany({

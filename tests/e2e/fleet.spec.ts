@@ -1,8 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { e2e } from "../../playwright.config";
+import { signIn } from "./support";
 
 test("a fresh installation shows the emulator's fleet once the first scan has run", async ({ page }, testInfo) => {
   await page.goto("/");
+  await expect(page).toHaveURL(/\/login$/); // nothing is shown to someone not signed in
+  await signIn(page, "viewer");
   await expect(page.getByRole("heading", { name: "Fleet" })).toBeVisible();
   // The seed queued the first scan; the worker may still be on it, so reload until the count lands.
   await expect(async () => {

@@ -8,4 +8,5 @@ export default async function globalTeardown() {
   await dropDatabase(e2e.database);
   await deleteQueueKeys(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", e2e.queuePrefix);
   rmSync(`.flexguard/e2e/${process.env.FLEXGUARD_E2E_RUN}`, { recursive: true, force: true });
+  rmSync(`.flexguard/demo-users-${e2e.database}.json`, { force: true });
 }

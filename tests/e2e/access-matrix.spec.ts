@@ -1,0 +1,145 @@
+// Every API endpoint against every kind of caller (nobody, each role, a subscription-limited operator, an API
+// token), asserting the exact allow or deny. A route file without a row here fails the test: every route is
+// born with its access decided.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { anonymousApi, apiAs, apiWithToken, baseURL, type DemoRole } from "./support";
+
+type Caller = "anonymous" | DemoRole | "viewer-token";
+const CALLERS: Caller[] = ["anonymous", "viewer", "operator", "approver", "admin", "scoped-operator", "viewer-token"];
+
+interface Row {
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  /** The route file's path pattern, e.g. /api/scans/[scanId]. */
+  route: string;
+  /** The request made, with ids filled in. */
+  path: (ids: Ids) => string;
+  body?: (ids: Ids) => unknown;
+  /** Expected status per caller. */
+  expect: Record<Caller, number>;
+}
+
+interface Ids {
+  scanId: string;
+  adminTokenId: string;
+  viewerUserId: string;
+}
+
+const everyone = (status: number, anonymous = 401): Record<Caller, number> =>
+  Object.fromEntries(CALLERS.map((c) => [c, c === "anonymous" ? anonymous : status])) as Record<Caller, number>;
+const only = (allowed: Caller[], status: number): Record<Caller, number> =>
+  Object.fromEntries(CALLERS.map((c) => [c, c === "anonymous" ? 401 : allowed.includes(c) ? status : 403])) as Record<Caller, number>;
+
+const MATRIX: Row[] = [
+  { method: "GET", route: "/api/me", path: () => "/api/me", expect: everyone(200) },
+  { method: "GET", route: "/api/servers", path: () => "/api/servers?pageSize=5", expect: everyone(200) },
+  { method: "GET", route: "/api/scans", path: () => "/api/scans", expect: everyone(200) },
+  { method: "POST", route: "/api/scans", path: () => "/api/scans", body: () => ({}), expect: only(["operator", "admin", "scoped-operator"], 201) },
+  { method: "GET", route: "/api/scans/[scanId]", path: (ids) => `/api/scans/${ids.scanId}`, expect: everyone(200) },
+  { method: "GET", route: "/api/tokens", path: () => "/api/tokens", expect: everyone(200) },
+  // A token may not mint tokens: only a signed-in person can.
+  { method: "POST", route: "/api/tokens", path: () => "/api/tokens", body: () => ({ name: "matrix", role: "viewer" }), expect: { ...everyone(201), "viewer-token": 403 } },
+  // Someone else's token: unseen (404) unless you are an admin.
+  { method: "DELETE", route: "/api/tokens/[tokenId]", path: (ids) => `/api/tokens/${ids.adminTokenId}`, expect: { ...everyone(404), admin: 204 } },
+  { method: "GET", route: "/api/users", path: () => "/api/users", expect: only(["admin"], 200) },
+  { method: "POST", route: "/api/users", path: () => "/api/users", body: () => ({ username: `matrix-${Date.now()}`, displayName: "Matrix", role: "viewer", password: "a-long-password-1" }), expect: only(["admin"], 201) },
+  { method: "PATCH", route: "/api/users/[userId]", path: (ids) => `/api/users/${ids.viewerUserId}`, body: () => ({ displayName: "Demo Viewer" }), expect: only(["admin"], 200) },
+  { method: "GET", route: "/api/audit", path: () => "/api/audit?limit=5", expect: only(["admin"], 200) },
+];
+
+/** Every (method, route) the app serves, read from app/api/**\/route.ts. */
+function servedRoutes(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir)) {
+      const full = path.join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (entry === "route.ts") {
+        const route = `/${path.relative("app", dir).split(path.sep).join("/")}`;
+        if (route.startsWith("/api/auth/")) continue; // next-auth's own endpoints, CSRF-protected by next-auth
+        for (const m of readFileSync(full, "utf8").matchAll(/export const (GET|POST|PATCH|PUT|DELETE)\b/g)) found.push(`${m[1]} ${route}`);
+      }
+    }
+  };
+  walk(path.join("app", "api"));
+  return found.sort();
+}
+
+test("the matrix covers every API route the app serves", () => {
+  expect(MATRIX.map((r) => `${r.method} ${r.route}`).sort()).toEqual(servedRoutes());
+});
+
+test("every caller gets exactly the access its role and scope allow", async () => {
+  const admin = await apiAs("admin");
+  // The subscription-limited operator is limited to one subscription the fleet has.
+  const users = ((await (await admin.get("/api/users")).json()) as { users: { id: string; username: string }[] }).users;
+  const servers = (await (await admin.get("/api/servers?pageSize=1000")).json()) as { total: number; items: { subscriptionId: string }[] };
+  const subscription = servers.items[0]!.subscriptionId;
+  const scopedId = users.find((u) => u.username === "scoped-operator")!.id;
+  expect((await admin.patch(`/api/users/${scopedId}`, { data: { subscriptions: [subscription] } })).status()).toBe(200);
+
+  const clients = new Map<Caller, APIRequestContext>();
+  clients.set("anonymous", await anonymousApi());
+  for (const role of ["viewer", "operator", "approver", "admin", "scoped-operator"] as const) clients.set(role, role === "admin" ? admin : await apiAs(role));
+  const viewerToken = (await (await clients.get("viewer")!.post("/api/tokens", { data: { name: "matrix-viewer", role: "viewer" } })).json()) as { token: string };
+  clients.set("viewer-token", await apiWithToken(viewerToken.token));
+
+  const scan = (await (await clients.get("operator")!.post("/api/scans", { data: {} })).json()) as { scanId: string };
+  const results: string[] = [];
+  for (const row of MATRIX) {
+    for (const caller of CALLERS) {
+      // Fresh ids per call: a delete must find something to delete.
+      const adminToken = (await (await admin.post("/api/tokens", { data: { name: "matrix-admin", role: "viewer" } })).json()) as { id: string };
+      const ids: Ids = { scanId: scan.scanId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id };
+      const res = await clients.get(caller)!.fetch(row.path(ids), { method: row.method, ...(row.body ? { data: row.body(ids) } : {}) });
+      let status = res.status();
+      if (row.method === "POST" && row.route === "/api/scans" && status === 200) status = 201; // joined the running scan: also allowed
+      results.push(`${row.method} ${row.path(ids).split("?")[0]!.replace(/[0-9a-f-]{36}/, ":id")} as ${caller}: ${status === row.expect[caller] ? "ok" : `got ${status}, expected ${row.expect[caller]}`}`);
+    }
+  }
+  expect(results.filter((r) => !r.endsWith(": ok"))).toEqual([]);
+
+  // Scope: the limited operator sees only its subscription's servers, everywhere.
+  const scoped = (await (await clients.get("scoped-operator")!.get("/api/servers?pageSize=1000")).json()) as { total: number; items: { subscriptionId: string }[] };
+  expect(scoped.total).toBeGreaterThan(0);
+  expect(scoped.total).toBeLessThan(servers.total);
+  expect(new Set(scoped.items.map((s) => s.subscriptionId))).toEqual(new Set([subscription]));
+});
+
+test("changes with a session cookie from another site are refused; tokens need no Origin", async () => {
+  const operator = await apiAs("operator");
+  const forged = await operator.post("/api/scans", { data: {}, headers: { origin: "https://evil.example" } });
+  expect(forged.status()).toBe(403);
+  expect(((await forged.json()) as { error: { message: string } }).error.message).toMatch(/Cross-site request refused/);
+  const noOrigin = await operator.post("/api/tokens", { data: { name: "x", role: "viewer" }, headers: { origin: "" } });
+  expect(noOrigin.status()).toBe(403);
+});
+
+test("bad input is refused with the field and the reason, and nothing is written", async () => {
+  const admin = await apiAs("admin");
+  const unknownField = await admin.post("/api/tokens", { data: { name: "t", role: "viewer", isAdmin: true } });
+  expect(unknownField.status()).toBe(400);
+  expect(((await unknownField.json()) as { error: { issues: { field: string; reason: string }[] } }).error.issues).toEqual([{ field: "", reason: expect.stringMatching(/isAdmin/) }].map((i) => ({ ...i, field: expect.any(String) })));
+  const badRole = await admin.post("/api/users", { data: { username: "x<script>", displayName: "X", role: "root", password: "short" } });
+  expect(badRole.status()).toBe(400);
+  const fields = ((await badRole.json()) as { error: { issues: { field: string }[] } }).error.issues.map((i) => i.field).sort();
+  expect(fields).toEqual(["password", "role", "username"]);
+  const huge = await admin.post("/api/tokens", { data: { name: "x".repeat(2 * 1024 * 1024), role: "viewer" } });
+  expect(huge.status()).toBe(413);
+  const notJson = await admin.post("/api/tokens", { data: "name=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+  expect(notJson.status()).toBe(400);
+  const users = ((await (await admin.get("/api/users")).json()) as { users: { username: string }[] }).users;
+  expect(users.some((u) => u.username.startsWith("x<"))).toBe(false);
+});
+
+test("pages carry a strict content security policy and refuse framing", async () => {
+  const res = await (await anonymousApi()).get("/login");
+  const csp = res.headers()["content-security-policy"]!;
+  expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain("unsafe-inline");
+  expect(res.headers()["x-content-type-options"]).toBe("nosniff");
+  expect(res.headers()["referrer-policy"]).toBe("no-referrer");
+  void baseURL;
+});
