@@ -12,6 +12,8 @@ export const e2e = {
   queuePrefix: `fge2e-${run}`,
   servers: 120,
   subscriptions: 4,
+  // A seed whose fleet carries HTML and KQL fragments in tag values, for the hostile-input tests.
+  seed: 19,
 };
 
 export default defineConfig({
@@ -49,6 +51,7 @@ export default defineConfig({
       EMULATOR_PORT: String(e2e.emulatorPort),
       EMULATOR_SERVERS: String(e2e.servers),
       EMULATOR_SUBSCRIPTIONS: String(e2e.subscriptions),
+      EMULATOR_SEED: String(e2e.seed),
       EMULATOR_CERT_FILE: `.flexguard/e2e/${run}/emulator-cert.pem`,
       AZURE_MODE: "emulator",
       LOG_LEVEL: "warn",

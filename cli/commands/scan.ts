@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { checkServices } from "@/core/health/check-services";
 import { requestScan } from "@/core/inventory/request-scan";
-import { waitForScan, type ScanRecord } from "@/core/inventory/get-scan";
+import { isFinished, waitForScan, type ScanRecord } from "@/core/inventory/get-scan";
+import { isRemote, remoteApi } from "../remote";
 
 const seconds = (value: string): number => {
   const n = Number(value);
@@ -18,17 +19,33 @@ export function registerScanCommand(program: Command): void {
     .option("--json", "print machine-readable JSON")
     .option("--timeout <seconds>", "give up waiting after this long", seconds, 600)
     .action(async (opts: { wait?: boolean; json?: boolean; timeout: number }) => {
-      await checkServices();
-      const { scanId, created } = await requestScan({ trigger: "cli", requestedBy: process.env.USER });
+      const remote = isRemote();
+      if (!remote) await checkServices();
+      const { scanId, created } = remote
+        ? await remoteApi<{ scanId: string; created: boolean }>("POST", "/api/scans", {})
+        : await requestScan({ trigger: "cli", requestedBy: process.env.USER });
       if (!opts.wait) {
         print(opts.json, { scanId, created }, `${created ? "Queued" : "Joined running"} scan ${scanId}`);
         return;
       }
       if (!opts.json) console.error(`${created ? "Queued" : "Joined running"} scan ${scanId}; waiting for the worker...`);
-      const scan = await waitForScan(scanId, { timeoutMs: opts.timeout * 1000 });
+      const scan = remote ? await waitRemote(scanId, opts.timeout * 1000) : await waitForScan(scanId, { timeoutMs: opts.timeout * 1000 });
       print(opts.json, summary(scan), describe(scan));
       if (scan.status === "FAILED") process.exitCode = 1;
     });
+}
+
+/** Polls the remote API until the scan finishes. */
+async function waitRemote(scanId: string, timeoutMs: number): Promise<ScanRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const scan = await remoteApi<ScanRecord & { startedAt: string | null; finishedAt: string | null }>("GET", `/api/scans/${scanId}`);
+    if (isFinished(scan.status)) {
+      return { ...scan, startedAt: scan.startedAt ? new Date(scan.startedAt) : null, finishedAt: scan.finishedAt ? new Date(scan.finishedAt) : null };
+    }
+    if (Date.now() > deadline) throw new Error(`Scan ${scanId} did not finish within ${Math.round(timeoutMs / 1000)} s (status ${scan.status})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 function summary(scan: ScanRecord) {

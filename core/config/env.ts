@@ -86,6 +86,10 @@ export const envSchema = z
     // Largest request body the API accepts.
     MAX_BODY_BYTES: count(1_024, 50 * 1024 * 1024, 1024 * 1024),
 
+    // The CLI talks to a remote Flexguard through its API when both are set (a token from the API tokens page).
+    FLEXGUARD_URL: opt(z.url({ error: "must be the URL of a Flexguard web app, e.g. https://flexguard.example.com" }).optional()),
+    FLEXGUARD_TOKEN: opt(z.string().startsWith("fgt_", "must be a Flexguard API token (fgt_...)").optional()),
+
     EMULATOR_HOST: opt(z.string().default("127.0.0.1")),
     EMULATOR_PORT: port(4010),
     EMULATOR_SEED: count(0, 2 ** 31 - 1, 1),

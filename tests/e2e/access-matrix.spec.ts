@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { anonymousApi, apiAs, apiWithToken, baseURL, type DemoRole } from "./support";
+import { anonymousApi, apiAs, apiWithToken, baseURL, fleetScanned, type DemoRole } from "./support";
 
 type Caller = "anonymous" | DemoRole | "viewer-token";
 const CALLERS: Caller[] = ["anonymous", "viewer", "operator", "approver", "admin", "scoped-operator", "viewer-token"];
@@ -72,6 +72,7 @@ test("the matrix covers every API route the app serves", () => {
 
 test("every caller gets exactly the access its role and scope allow", async () => {
   const admin = await apiAs("admin");
+  await fleetScanned(admin);
   // The subscription-limited operator is limited to one subscription the fleet has.
   const users = ((await (await admin.get("/api/users")).json()) as { users: { id: string; username: string }[] }).users;
   const servers = (await (await admin.get("/api/servers?pageSize=1000")).json()) as { total: number; items: { subscriptionId: string }[] };

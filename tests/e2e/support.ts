@@ -44,3 +44,11 @@ export async function apiWithToken(token: string): Promise<APIRequestContext> {
 export async function anonymousApi(): Promise<APIRequestContext> {
   return playwrightRequest.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } });
 }
+
+/** Waits until the first scan has stored the whole generated fleet. */
+export async function fleetScanned(api: APIRequestContext): Promise<void> {
+  await expect(async () => {
+    const { total } = (await (await api.get("/api/servers?pageSize=1")).json()) as { total: number };
+    expect(total).toBe(e2e.servers);
+  }).toPass({ timeout: 60_000 });
+}
