@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { FLEXGUARD_VERSION } from "@/core/version";
 import { registerScanCommand } from "./commands/scan";
+import { registerEvaluateCommands } from "./commands/evaluate";
 import { runCommand } from "./run-command";
 
 const program = new Command()
@@ -11,6 +12,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerScanCommand(program);
+registerEvaluateCommands(program);
 
 
 await runCommand(() => program.parseAsync(process.argv));

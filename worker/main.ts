@@ -6,6 +6,7 @@ import { closeProducers } from "@/core/queues";
 import { checkServices } from "@/core/health/check-services";
 import { scheduleScans } from "@/core/inventory/schedule-scans";
 import { startScanPartProcessor, startScanProcessor, startScanScheduleProcessor } from "./processors/scan";
+import { startEvaluateProcessor } from "./processors/evaluate";
 
 process.env.FLEXGUARD_SERVICE ??= "worker";
 
@@ -17,7 +18,7 @@ try {
   process.exit(1);
 }
 
-const workers = [startScanProcessor(), startScanPartProcessor(), startScanScheduleProcessor()];
+const workers = [startScanProcessor(), startScanPartProcessor(), startScanScheduleProcessor(), startEvaluateProcessor()];
 const every = await scheduleScans();
 log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every }, "worker started");
 console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);

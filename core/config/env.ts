@@ -39,6 +39,9 @@ export const envSchema = z
     AZURE_SUBSCRIPTIONS: opt(uuidList.optional()),
     AZURE_MANAGEMENT_GROUP: opt(z.string().regex(/^[A-Za-z0-9._()-]{1,90}$/, "must be a management group id").optional()),
     AZURE_ENDPOINT: opt(z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional()),
+    // The object id of the identity Flexguard runs as: its role assignments decide whether Flexguard may grant
+    // a vault's missing roles itself or must hand out a template. In emulator mode: EMULATOR_PRINCIPAL_ID.
+    AZURE_PRINCIPAL_ID: opt(z.uuid("must be an object id (a GUID)").optional()),
     // Which @azure/identity credential to use in azure mode; "default" is DefaultAzureCredential's chain.
     AZURE_CREDENTIAL: opt(
       z.enum(["default", "environment", "workload-identity", "managed-identity", "cli"]).default("default"),
@@ -107,6 +110,7 @@ export const envSchema = z
   })
   .transform((e) => ({
     ...e,
+    AZURE_PRINCIPAL_ID: e.AZURE_PRINCIPAL_ID ?? (e.AZURE_MODE === "emulator" ? e.EMULATOR_PRINCIPAL_ID : undefined),
     DEMO_USERS: e.DEMO_USERS === undefined ? e.AZURE_MODE === "emulator" : e.DEMO_USERS === "true",
     AUTH_URL: e.AUTH_URL ?? `http://${e.WEB_HOST}:${e.WEB_PORT}`,
     // In emulator mode the endpoint defaults to the local emulator; in azure mode to public ARM.

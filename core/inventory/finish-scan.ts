@@ -1,5 +1,6 @@
 import { db, type Prisma } from "../db/client";
 import { log } from "../log";
+import { requestEvaluation } from "../evaluation/request-evaluation";
 
 const ACTIVE = ["QUEUED", "RUNNING"] as const;
 
@@ -7,9 +8,10 @@ const ACTIVE = ["QUEUED", "RUNNING"] as const;
  * Closes a scan once none of its parts is queued or running: SUCCEEDED when every subscription was
  * inventoried, PARTIAL when some failed (each named with its error), FAILED when all did. Runs under a lock
  * per scan so that the last two parts finishing at once cannot both close it.
+ * Returns true when it closed the scan with an inventory worth evaluating, and then requests the evaluation.
  */
 export async function finishScanIfDone(scanId: string): Promise<boolean> {
-  return db().$transaction(async (tx) => {
+  const finished = await db().$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`flexguard:scan:${scanId}`}))`;
     const scan = await tx.scan.findUnique({ where: { id: scanId }, select: { status: true, counts: true } });
     if (!scan || (scan.status !== "QUEUED" && scan.status !== "RUNNING")) return false;
@@ -33,6 +35,9 @@ export async function finishScanIfDone(scanId: string): Promise<boolean> {
       data: { status, finishedAt: new Date(), error, counts: totals as Prisma.InputJsonValue },
     });
     log().info({ scanId, status, ...totals }, "scan finished");
-    return true;
+    return status !== "FAILED";
   });
+  // A finished scan is judged against the rules (after commit: Postgres holds the scan, the queue carries the work).
+  if (finished) await requestEvaluation("scan");
+  return finished;
 }

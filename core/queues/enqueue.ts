@@ -1,11 +1,12 @@
+import type { JobsOptions } from "bullmq";
 import type { z } from "zod";
 import type { QueueDefinition } from "./define-queue";
 import { producer } from "./connection";
 
-/** Validates a payload and adds it as a job with the queue's options and deduplicating job id. */
-export async function enqueue<N extends string, P extends z.ZodType>(q: QueueDefinition<N, P>, input: z.input<P>) {
+/** Validates a payload and adds it as a job with the queue's options (plus `extra`, e.g. a delay) and deduplicating job id. */
+export async function enqueue<N extends string, P extends z.ZodType>(q: QueueDefinition<N, P>, input: z.input<P>, extra: Pick<JobsOptions, "delay" | "priority"> = {}) {
   const data = q.payload.parse(input) as z.infer<P>;
-  return producer(q).add(q.name, data, { ...q.jobOptions, jobId: q.jobId(data) });
+  return producer(q).add(q.name, data, { ...q.jobOptions, ...extra, jobId: q.jobId(data) });
 }
 
 /** Validates and adds many jobs in one round trip. */

@@ -1,8 +1,10 @@
 // The one place that lists Flexguard's queues; the worker runs one processor for each.
 export { defineQueue, type QueueDefinition } from "./define-queue";
 export { scanQueue, scanPartQueue, scanScheduleQueue, type ScanJob, type ScanPartJob } from "./scan";
+export { evaluateQueue, type EvaluateJob } from "./evaluate";
 export { enqueue, enqueueMany } from "./enqueue";
 export { producer, closeProducers, workerConnection, producerConnection } from "./connection";
 
 import { scanQueue, scanPartQueue, scanScheduleQueue } from "./scan";
-export const allQueues = [scanQueue, scanPartQueue, scanScheduleQueue] as const;
+import { evaluateQueue } from "./evaluate";
+export const allQueues = [scanQueue, scanPartQueue, scanScheduleQueue, evaluateQueue] as const;

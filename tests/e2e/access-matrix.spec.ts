@@ -22,6 +22,7 @@ interface Row {
 
 interface Ids {
   scanId: string;
+  runId: string;
   adminTokenId: string;
   viewerUserId: string;
 }
@@ -37,6 +38,9 @@ const MATRIX: Row[] = [
   { method: "GET", route: "/api/scans", path: () => "/api/scans", expect: everyone(200) },
   { method: "POST", route: "/api/scans", path: () => "/api/scans", body: () => ({}), expect: only(["operator", "admin", "scoped-operator"], 201) },
   { method: "GET", route: "/api/scans/[scanId]", path: (ids) => `/api/scans/${ids.scanId}`, expect: everyone(200) },
+  { method: "GET", route: "/api/status", path: () => "/api/status", expect: everyone(200) },
+  { method: "POST", route: "/api/evaluations", path: () => "/api/evaluations", body: () => ({}), expect: only(["operator", "admin", "scoped-operator"], 201) },
+  { method: "GET", route: "/api/evaluations/[runId]", path: (ids) => `/api/evaluations/${ids.runId}`, expect: everyone(200) },
   { method: "GET", route: "/api/tokens", path: () => "/api/tokens", expect: everyone(200) },
   // A token may not mint tokens: only a signed-in person can.
   { method: "POST", route: "/api/tokens", path: () => "/api/tokens", body: () => ({ name: "matrix", role: "viewer" }), expect: { ...everyone(201), "viewer-token": 403 } },
@@ -87,15 +91,16 @@ test("every caller gets exactly the access its role and scope allow", async () =
   clients.set("viewer-token", await apiWithToken(viewerToken.token));
 
   const scan = (await (await clients.get("operator")!.post("/api/scans", { data: {} })).json()) as { scanId: string };
+  const evaluation = (await (await clients.get("operator")!.post("/api/evaluations", { data: {} })).json()) as { runId: string };
   const results: string[] = [];
   for (const row of MATRIX) {
     for (const caller of CALLERS) {
       // Fresh ids per call: a delete must find something to delete.
       const adminToken = (await (await admin.post("/api/tokens", { data: { name: "matrix-admin", role: "viewer" } })).json()) as { id: string };
-      const ids: Ids = { scanId: scan.scanId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id };
+      const ids: Ids = { scanId: scan.scanId, runId: evaluation.runId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id };
       const res = await clients.get(caller)!.fetch(row.path(ids), { method: row.method, ...(row.body ? { data: row.body(ids) } : {}) });
       let status = res.status();
-      if (row.method === "POST" && row.route === "/api/scans" && status === 200) status = 201; // joined the running scan: also allowed
+      if (row.method === "POST" && (row.route === "/api/scans" || row.route === "/api/evaluations") && status === 200) status = 201; // joined a queued one: also allowed
       results.push(`${row.method} ${row.path(ids).split("?")[0]!.replace(/[0-9a-f-]{36}/, ":id")} as ${caller}: ${status === row.expect[caller] ? "ok" : `got ${status}, expected ${row.expect[caller]}`}`);
     }
   }
