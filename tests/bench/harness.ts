@@ -75,7 +75,8 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
 
 /** Prints a closing BENCH line for a single measured figure (a peak, a count) that has no samples of its own. */
 export function reportFigure(spec: { name: string; metric: string; unit: string; bound: number; value: number; lowerIsBetter: boolean }): boolean {
-  const ratio = round(spec.lowerIsBetter ? spec.value / spec.bound : spec.bound / spec.value);
+  // A bound of zero (e.g. "no 429s") has ratio 0 when met and Infinity when not.
+  const ratio = spec.bound === 0 ? (spec.value === 0 ? 0 : Infinity) : round(spec.lowerIsBetter ? spec.value / spec.bound : spec.bound / spec.value);
   const ok = spec.lowerIsBetter ? spec.value <= spec.bound : spec.value >= spec.bound;
   console.log(`BENCH ${spec.name} ${spec.metric}=${round(spec.value)}${spec.unit} bound=${spec.bound}${spec.unit} ratio=${ratio} ok=${ok}`);
   return ok;
