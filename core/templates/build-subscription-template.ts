@@ -10,12 +10,12 @@ import { backupRoleScopeText, principalParameter, principalParameterNames } from
 import type { ArmTemplate, BuiltTemplate, Json, ServerRoleGrant, TemplateOptions } from "./types";
 
 /**
- * A nested deployment's name: Flexguard's prefix, what of the group's name is safe in a deployment name
+ * A nested deployment's name (ARM compares them case-insensitively): Flexguard's prefix, what of the group's name is safe in one
  * (letters, digits, ".", "_", "-"), and a fingerprint of the whole name so two groups never share one. At most 64
  * characters, as ARM allows.
  */
 export function resourceGroupDeploymentName(resourceGroup: string): string {
-  const readable = safeFileName(resourceGroup, "rg").slice(0, 30).replace(/[-.]+$/, "");
+  const readable = safeFileName(resourceGroup, "rg").toLowerCase().slice(0, 30).replace(/[-.]+$/, "");
   return `flexguard-roles-${readable}-${fingerprint(resourceGroup.toLowerCase())}`;
 }
 

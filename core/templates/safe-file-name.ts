@@ -38,7 +38,8 @@ function finish(name: string, fallback: string): string {
   if (result === "") result = fallback;
   const dot = result.lastIndexOf(".");
   const extension = dot > 0 && result.length - dot <= 10 ? result.slice(dot) : "";
-  let stem = extension ? result.slice(0, dot) : result;
+  // "pg-"quoted".json" gives "pg-quoted.json", not "pg-quoted-.json".
+  let stem = (extension ? result.slice(0, dot) : result).replace(/[-.]+$/, "") || fallback;
   if (WINDOWS_DEVICE_NAMES.test(stem)) stem = `_${stem}`;
   const chars = Array.from(stem); // by code point: never cut a surrogate pair in half
   if (chars.length + extension.length > MAX_LENGTH) stem = chars.slice(0, MAX_LENGTH - extension.length).join("").replace(/[-.]+$/, "");

@@ -32,7 +32,7 @@ export function packPathSegment(name: string): string {
 
 /** The deployment name the README's commands use for a server: readable, unique per server, at most 64 characters. */
 export function serverDeploymentName(serverName: string, serverKey: string): string {
-  const readable = safeFileName(serverName, "server").slice(0, 30).replace(/[-.]+$/, "");
+  const readable = safeFileName(serverName, "server").toLowerCase().slice(0, 30).replace(/[-.]+$/, "");
   return `flexguard-roles-${readable}-${fingerprint(serverKey)}`;
 }
 
