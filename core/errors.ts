@@ -30,13 +30,21 @@ export const HTTP_STATUS = {
 
 export type ErrorCode = keyof typeof HTTP_STATUS;
 
+/** One problem with one field of the input, as the route answers zod's issues: the field's dotted path and the reason. */
+export interface FieldIssue {
+  field: string;
+  reason: string;
+}
+
 /** An error a user is meant to read: a stable code, a message in plain words, and whether a retry may help. */
 export class AppError extends Error {
   override name = "AppError";
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly opts: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
+    // issues: field-level problems found outside zod (e.g. a rule naming a vault the inventory lacks); the route
+    // answers them in the same { field, reason } list as schema issues.
+    readonly opts: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown>; issues?: readonly FieldIssue[] } = {},
   ) {
     super(message, { cause: opts.cause });
   }
@@ -46,4 +54,9 @@ export class AppError extends Error {
   get retryable(): boolean {
     return this.opts.retryable ?? false;
   }
+}
+
+/** A 400 listing field-level problems, its message naming each field and reason as the route's zod answer does. */
+export function fieldIssuesError(issues: readonly FieldIssue[]): AppError {
+  return new AppError("VALIDATION_FAILED", issues.map((i) => `${i.field}: ${i.reason}`).join("; "), { issues });
 }

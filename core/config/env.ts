@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isoDurationSeconds } from "../rules/duration";
 
 /**
  * Every environment variable Flexguard reads, with defaults that work on a fresh machine.
@@ -88,6 +89,14 @@ export const envSchema = z
     DEMO_USERS: opt(z.enum(["true", "false"], { error: "must be true or false" }).optional()),
     // Largest request body the API accepts.
     MAX_BODY_BYTES: count(1_024, 50 * 1024 * 1024, 1024 * 1024),
+
+    // The longest an exemption may run: its expiry may lie at most this far ahead (ISO 8601 duration; P1Y = 365 days).
+    EXEMPTION_MAX_VALIDITY: opt(
+      z
+        .string()
+        .refine((v) => (isoDurationSeconds(v) ?? 0) > 0, "must be a positive ISO 8601 duration such as P90D, P6M or P1Y")
+        .default("P1Y"),
+    ),
 
     // The CLI talks to a remote Flexguard through its API when both are set (a token from the API tokens page).
     FLEXGUARD_URL: opt(z.url({ error: "must be the URL of a Flexguard web app, e.g. https://flexguard.example.com" }).optional()),

@@ -78,7 +78,8 @@ export function errorResponse(err: unknown): Response {
     const message = issues.map((i) => `${i.field}: ${i.reason}`).join("; ");
     return Response.json({ error: { code: "VALIDATION_FAILED", message, issues } }, { status: 400 });
   }
-  if (err instanceof AppError) return Response.json({ error: { code: err.code, message: err.message } }, { status: err.httpStatus });
+  if (err instanceof AppError)
+    return Response.json({ error: { code: err.code, message: err.message, ...(err.opts.issues ? { issues: err.opts.issues } : {}) } }, { status: err.httpStatus });
   if (isDatabaseDown(err)) return Response.json({ error: { code: "SERVICE_UNAVAILABLE", message: "The database is not reachable; try again shortly" } }, { status: 503 });
   log().error({ err: err instanceof Error ? { message: err.message, stack: err.stack } : String(err) }, "unhandled error in route");
   return Response.json({ error: { code: "INTERNAL", message: "Unexpected error" } }, { status: 500 });
