@@ -1,11 +1,7 @@
-// GET /api/servers?page=&pageSize=: the current fleet in the caller's subscriptions, a page at a time.
-import { z } from "zod";
-import { listServers } from "@/core/inventory/list-servers";
+// GET /api/servers?q=&state=&rule=&subscription=&resourceGroup=&region=&tag=&version=&sort=&dir=&page=&pageSize=: the
+// current fleet in the caller's subscriptions with each server's verdict, filtered, sorted and paged in the database.
+import { listFleetServers } from "@/core/dashboard/list-fleet-servers";
+import { serverQuerySchema } from "@/core/dashboard/server-query";
 import { route } from "../_lib/route";
 
-const query = z.strictObject({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(1000).default(50),
-});
-
-export const GET = route({ permission: "fleet:read", query }, async ({ actor, query }) => Response.json(await listServers(actor, query)));
+export const GET = route({ permission: "fleet:read", query: serverQuerySchema }, async ({ actor, query }) => Response.json(await listFleetServers(actor, query)));
