@@ -32,6 +32,9 @@ const everyone = (status: number, anonymous = 401): Record<Caller, number> =>
 const only = (allowed: Caller[], status: number): Record<Caller, number> =>
   Object.fromEntries(CALLERS.map((c) => [c, c === "anonymous" ? 401 : allowed.includes(c) ? status : 403])) as Record<Caller, number>;
 
+/** Server ids for the dashboard's rows, filled in once the fleet is scanned and the scoped operator limited. */
+const dashboardServers = { inScope: "", outOfScope: "" };
+
 const MATRIX: Row[] = [
   { method: "GET", route: "/api/me", path: () => "/api/me", expect: everyone(200) },
   { method: "GET", route: "/api/servers", path: () => "/api/servers?pageSize=5", expect: everyone(200) },
@@ -39,6 +42,10 @@ const MATRIX: Row[] = [
   { method: "POST", route: "/api/scans", path: () => "/api/scans", body: () => ({}), expect: only(["operator", "admin", "scoped-operator"], 201) },
   { method: "GET", route: "/api/scans/[scanId]", path: (ids) => `/api/scans/${ids.scanId}`, expect: everyone(200) },
   { method: "GET", route: "/api/status", path: () => "/api/status", expect: everyone(200) },
+  { method: "GET", route: "/api/overview", path: () => "/api/overview", expect: everyone(200) },
+  { method: "GET", route: "/api/servers/export", path: () => "/api/servers/export?state=non_compliant", expect: everyone(200) },
+  // A server in the scoped operator's subscription; one outside it is checked with the scope below.
+  { method: "GET", route: "/api/servers/[serverId]", path: () => `/api/servers/${dashboardServers.inScope}`, expect: everyone(200) },
   { method: "POST", route: "/api/evaluations", path: () => "/api/evaluations", body: () => ({}), expect: only(["operator", "admin", "scoped-operator"], 201) },
   { method: "GET", route: "/api/evaluations/[runId]", path: (ids) => `/api/evaluations/${ids.runId}`, expect: everyone(200) },
   { method: "GET", route: "/api/tokens", path: () => "/api/tokens", expect: everyone(200) },
@@ -81,6 +88,9 @@ test("every caller gets exactly the access its role and scope allow", async () =
   const users = ((await (await admin.get("/api/users")).json()) as { users: { id: string; username: string }[] }).users;
   const servers = (await (await admin.get("/api/servers?pageSize=1000")).json()) as { total: number; items: { subscriptionId: string }[] };
   const subscription = servers.items[0]!.subscriptionId;
+  const serverIds = servers.items as unknown as { id: string; subscriptionId: string }[];
+  dashboardServers.inScope = serverIds.find((s) => s.subscriptionId === subscription)!.id;
+  dashboardServers.outOfScope = serverIds.find((s) => s.subscriptionId !== subscription)!.id;
   const scopedId = users.find((u) => u.username === "scoped-operator")!.id;
   expect((await admin.patch(`/api/users/${scopedId}`, { data: { subscriptions: [subscription] } })).status()).toBe(200);
 
@@ -111,6 +121,9 @@ test("every caller gets exactly the access its role and scope allow", async () =
   expect(scoped.total).toBeGreaterThan(0);
   expect(scoped.total).toBeLessThan(servers.total);
   expect(new Set(scoped.items.map((s) => s.subscriptionId))).toEqual(new Set([subscription]));
+  // A server outside its subscription reads as missing to the scoped operator, and is there for everyone else.
+  expect((await clients.get("scoped-operator")!.get(`/api/servers/${dashboardServers.outOfScope}`)).status()).toBe(404);
+  expect((await clients.get("viewer")!.get(`/api/servers/${dashboardServers.outOfScope}`)).status()).toBe(200);
 });
 
 test("changes with a session cookie from another site are refused; tokens need no Origin", async () => {
