@@ -1,7 +1,7 @@
 // ServerRoleGrant factories for the template builders: plain objects with ids that hold together (the server's
 // ARM id matches its subscription, group and name; missing roles name the scopes Azure Backup checks).
 import { randomUUID } from "node:crypto";
-import { ROLE_GUID } from "./fleet";
+import { FLEXGUARD_PRINCIPAL as FLEXGUARD_PRINCIPAL_ID, ROLE_GUID } from "./fleet";
 import type { ServerRoleGrant, TemplateRule } from "@/core/templates/types";
 
 export const SUBSCRIPTION = "6a1f0d1c-2b3e-4c5d-8e9f-0a1b2c3d4e5f";
@@ -81,3 +81,48 @@ export const HOSTILE_NAMES = [
   "CON",
   "..",
 ];
+
+/** A DBA who may assign roles in the data resource groups, where Flexguard's own principal may not. */
+export const ADMIN_PRINCIPAL = "0d5b7a6e-2c1f-4e3d-9a8b-7c6d5e4f3a2b";
+
+/**
+ * An emulator fleet for deploying templates: one subscription whose data resource groups (one with a hostile
+ * name) hold servers whose vault identity lacks both backup roles. Flexguard may read everything and configure
+ * backup in the vault's group but not assign roles anywhere; the admin is Owner of the data groups.
+ */
+export function templateDeploymentFleet() {
+  const subscriptionId = randomUUID();
+  const tenantId = randomUUID();
+  const vaultPrincipalId = randomUUID();
+  // Quotes, parentheses and brackets; no non-ASCII letter, although Azure allows them: the emulator sends a
+  // deployment's Azure-AsyncOperation URL with the group's name unencoded, which a client cannot follow.
+  const groups = { data: "rg-data", hostile: "rg-o'neil (prod) [x]", backup: "rg-backup" };
+  const rgId = (rg: string) => `/subscriptions/${subscriptionId}/resourceGroups/${rg}`;
+  const servers = {
+    orders: serverArmId(subscriptionId, groups.data, "pg-orders"),
+    billing: serverArmId(subscriptionId, groups.data, "pg-billing"),
+    ledger: serverArmId(subscriptionId, groups.hostile, "pg-ledger"),
+    audit: serverArmId(subscriptionId, groups.hostile, "pg-audit"),
+  };
+  const vault = `${rgId(groups.backup)}/providers/Microsoft.DataProtection/backupVaults/bv-weu`;
+  const policy = `${vault}/backupPolicies/pg-weekly-3m`;
+  const description = {
+    tenantId,
+    principals: [
+      { id: FLEXGUARD_PRINCIPAL_ID, displayName: "Flexguard", type: "ServicePrincipal" },
+      { id: ADMIN_PRINCIPAL, displayName: "Dana (DBA)", type: "User" },
+    ],
+    subscriptions: [{ subscriptionId, displayName: "prod", resourceGroups: Object.values(groups).map((name) => ({ name, location: "westeurope" })) }],
+    servers: Object.values(servers).map((id) => ({ id, location: "westeurope" })),
+    vaults: [{ id: vault, location: "westeurope", principalId: vaultPrincipalId }],
+    policies: [{ id: policy, retention: "P3M", schedule: "R/2024-01-07T23:00:00+00:00/P1W" }],
+    backupInstances: [],
+    roleAssignments: [
+      { scope: `/subscriptions/${subscriptionId}`, principalId: FLEXGUARD_PRINCIPAL_ID, roleDefinitionId: ROLE_GUID.reader, name: randomUUID() },
+      { scope: rgId(groups.backup), principalId: FLEXGUARD_PRINCIPAL_ID, roleDefinitionId: ROLE_GUID.backupContributor, name: randomUUID() },
+      { scope: rgId(groups.data), principalId: ADMIN_PRINCIPAL, roleDefinitionId: ROLE_GUID.owner, name: randomUUID() },
+      { scope: rgId(groups.hostile), principalId: ADMIN_PRINCIPAL, roleDefinitionId: ROLE_GUID.owner, name: randomUUID() },
+    ],
+  };
+  return { subscriptionId, vaultPrincipalId, groups, servers, vault, policy, rgId, description };
+}
