@@ -197,7 +197,7 @@ describe("deploying Flexguard's role-assignment templates", () => {
     // nested deployment's inner template as ARM would: to its resource group, with the outer parameters passed in.
     const subscriptionPack = buildSubscriptionTemplate([grantFor(fleet.servers.billing, ["ltr"])], { backupRoleScope: "resourceGroup" });
     expect(templateSchemaErrors(subscriptionPack.template)).toEqual([]);
-    const [nested] = subscriptionPack.template.resources as { resourceGroup: string; name: string; properties: { template: ArmTemplate; parameters: Record<string, { value: string }> } }[];
+    const [nested] = subscriptionPack.template.resources as unknown as { resourceGroup: string; name: string; properties: { template: ArmTemplate; parameters: Record<string, { value: string }> } }[];
     expect(subscriptionPack.template.resources).toHaveLength(1);
     const parameters = Object.fromEntries(
       Object.entries(nested!.properties.parameters).map(([name, passed]) => {
