@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { FLEXGUARD_VERSION } from "@/core/version";
 import { registerScanCommand } from "./commands/scan";
 import { registerEvaluateCommands } from "./commands/evaluate";
+import { registerRulesCommands } from "./commands/rules";
 import { runCommand } from "./run-command";
 
 const program = new Command()
@@ -13,6 +14,7 @@ const program = new Command()
 
 registerScanCommand(program);
 registerEvaluateCommands(program);
+registerRulesCommands(program);
 
 
 await runCommand(() => program.parseAsync(process.argv));
