@@ -8,7 +8,7 @@ import { AppError } from "../errors";
 import { log } from "../log";
 import { buildEvaluationContext, evaluateServer, type InventoryGap } from "../rules/evaluate";
 import type { Verdict } from "../rules/verdict";
-import type { InventoryBackupInstance, InventoryBackupPolicy, InventoryRoleAssignment, InventoryServer, InventoryVault, Tags } from "../inventory/types";
+import type { InventoryBackupInstance, InventoryBackupPolicy, InventoryRoleAssignment, InventoryServer, InventoryVault } from "../inventory/types";
 import { loadExemptions, loadRules } from "./load-rules";
 
 const BATCH = 5_000;
@@ -50,77 +50,108 @@ export async function runEvaluation(runId: string, { attempt, maxAttempts }: { a
 }
 
 async function evaluateFleet(runId: string, now: Date) {
+  const timings = { loadMs: 0, evaluateMs: 0, readVerdictsMs: 0, writeMs: 0, aggregateMs: 0 };
+  let mark = performance.now();
+  const lap = (key: keyof typeof timings) => {
+    const t = performance.now();
+    timings[key] += t - mark;
+    mark = t;
+  };
+  // Raw SQL with only the columns the evaluator reads: Prisma's model mapping of 100,000s of rows costs seconds.
   const [rules, exemptions, vaults, policies, instances, assignments, gaps] = await Promise.all([
     loadRules(),
     loadExemptions(),
-    db().vault.findMany({ where: { deletedAt: null } }),
-    db().backupPolicy.findMany({ where: { deletedAt: null } }),
-    db().backupInstance.findMany({ where: { deletedAt: null } }),
-    db().roleAssignment.findMany({ where: { deletedAt: null }, select: { armId: true, principalId: true, roleDefinitionGuid: true, scope: true } }),
+    db().$queryRaw<InventoryVault[]>`
+      SELECT arm_id AS "armId", name, subscription_id AS "subscriptionId", resource_group AS "resourceGroup", location,
+             principal_id AS "principalId", tags
+      FROM vault WHERE deleted_at IS NULL`,
+    db().$queryRaw<InventoryBackupPolicy[]>`
+      SELECT arm_id AS "armId", vault_arm_id_key AS "vaultArmId", name, datasource_types AS "datasourceTypes",
+             backup_interval AS "backupInterval", default_retention AS "defaultRetention"
+      FROM backup_policy WHERE deleted_at IS NULL`,
+    db().$queryRaw<InventoryBackupInstance[]>`
+      SELECT arm_id AS "armId", vault_arm_id_key AS "vaultArmId", name, data_source_arm_id AS "dataSourceArmId",
+             policy_arm_id_key AS "policyArmId", protection_status AS "protectionStatus",
+             current_protection_state AS "currentProtectionState", error_code AS "errorCode", error_message AS "errorMessage"
+      FROM backup_instance WHERE deleted_at IS NULL`,
+    db().$queryRaw<InventoryRoleAssignment[]>`
+      SELECT arm_id AS "armId", principal_id AS "principalId", role_definition_guid AS "roleDefinitionGuid", scope
+      FROM role_assignment WHERE deleted_at IS NULL`,
     inventoryGaps(),
   ]);
   const ctx = buildEvaluationContext({
     rules,
     exemptions,
-    vaults: vaults.map<InventoryVault>((v) => ({ armId: v.armId, name: v.name, subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, location: v.location, principalId: v.principalId, tags: v.tags as Tags })),
-    backupPolicies: policies.map<InventoryBackupPolicy>((p) => ({ armId: p.armId, vaultArmId: p.vaultArmIdKey, name: p.name, datasourceTypes: p.datasourceTypes, backupInterval: p.backupInterval, defaultRetention: p.defaultRetention })),
-    backupInstances: instances.map<InventoryBackupInstance>((b) => ({
-      armId: b.armId, vaultArmId: b.vaultArmIdKey, name: b.name, dataSourceArmId: b.dataSourceArmId, policyArmId: b.policyArmIdKey,
-      protectionStatus: b.protectionStatus, currentProtectionState: b.currentProtectionState, errorCode: b.errorCode, errorMessage: b.errorMessage,
-    })),
-    roleAssignments: assignments as InventoryRoleAssignment[],
+    vaults,
+    backupPolicies: policies,
+    backupInstances: instances,
+    roleAssignments: assignments,
     inventoryGaps: gaps,
     flexguardPrincipalId: env().AZURE_PRINCIPAL_ID ?? null,
   });
+  lap("loadMs");
 
   let servers = 0;
   let changed = 0;
-  let cursor: string | undefined;
+  let cursor = "00000000-0000-0000-0000-000000000000";
   for (;;) {
-    const batch = await db().server.findMany({ where: { deletedAt: null }, orderBy: { id: "asc" }, take: BATCH, ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}) });
+    // Each server with its current verdict's hash and state, in one round trip.
+    const batch = await db().$queryRaw<(InventoryServer & { hash: string | null; previousState: string | null })[]>`
+      SELECT s.id, s.arm_id AS "armId", s.name, s.subscription_id AS "subscriptionId", s.resource_group AS "resourceGroup",
+             s.location, s.version, s.sku_name AS "skuName", s.sku_tier AS "skuTier", s.state, s.tags,
+             v.hash, v.state AS "previousState"
+      FROM server s LEFT JOIN server_verdict v ON v.server_id = s.id
+      WHERE s.deleted_at IS NULL AND s.id > ${cursor}::uuid
+      ORDER BY s.id LIMIT ${BATCH}`;
     if (batch.length === 0) break;
     cursor = batch[batch.length - 1]!.id;
     servers += batch.length;
-    const previous = new Map(
-      (await db().serverVerdict.findMany({ where: { serverId: { in: batch.map((s) => s.id) } }, select: { serverId: true, hash: true, state: true } })).map((v) => [v.serverId, v]),
-    );
+    lap("readVerdictsMs");
     const writes: { verdict: Verdict; hash: string; fromState: string | null }[] = [];
     for (const row of batch) {
-      const server: InventoryServer = { id: row.id, armId: row.armId, name: row.name, subscriptionId: row.subscriptionId, resourceGroup: row.resourceGroup, location: row.location, version: row.version, skuName: row.skuName, skuTier: row.skuTier, state: row.state, tags: row.tags as Tags };
+      const { hash: previousHash, previousState, ...server } = row;
       const verdict = evaluateServer(ctx, server, now);
       const hash = hashOf(verdict);
-      const before = previous.get(row.id);
-      if (before?.hash !== hash) writes.push({ verdict, hash, fromState: before?.state ?? null });
+      if (previousHash !== hash) writes.push({ verdict, hash, fromState: previousState });
     }
+    lap("evaluateMs");
     if (writes.length) await writeVerdicts(runId, now, writes);
+    lap("writeMs");
     changed += writes.length;
   }
   const counts = await refreshAggregates(now);
+  lap("aggregateMs");
+  log().info({ runId, servers, changed, ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])) }, "evaluation phases");
   return { servers, changed, counts, ruleRevisions: Object.fromEntries(rules.map((r) => [r.id, r.revision])) as Prisma.InputJsonValue };
 }
 
-/** Upserts changed verdicts and appends a timeline row for each change of state, in one transaction per batch. */
+/**
+ * Upserts changed verdicts and appends a timeline row for each change of state, in one transaction per batch.
+ * The rows travel as one JSON document per statement: Postgres parses it once, where text arrays of JSON
+ * would be escaped element by element on both sides.
+ */
 async function writeVerdicts(runId: string, now: Date, writes: { verdict: Verdict; hash: string; fromState: string | null }[]): Promise<void> {
-  const v = writes.map((w) => w.verdict);
-  const stateChanges = writes.filter((w) => w.fromState !== w.verdict.state);
+  const rows = JSON.stringify(
+    writes.map((w) => ({ server_id: w.verdict.serverId, state: w.verdict.state, rule_id: w.verdict.governingRule?.id ?? null, revision: w.verdict.governingRule?.revision ?? null, hash: w.hash, verdict: w.verdict })),
+  );
+  const changes = JSON.stringify(
+    writes
+      .filter((w) => w.fromState !== w.verdict.state)
+      .map((w) => ({ server_id: w.verdict.serverId, from_state: w.fromState, to_state: w.verdict.state, rule_id: w.verdict.governingRule?.id ?? null, revision: w.verdict.governingRule?.revision ?? null, reasons: w.verdict.reasons })),
+  );
   await db().$transaction([
     db().$executeRaw`
       INSERT INTO server_verdict (server_id, state, governing_rule_id, rule_revision, verdict, hash, state_since, evaluated_at, run_id)
-      SELECT r.server_id, r.state, r.rule_id, r.revision, r.verdict::jsonb, r.hash, ${now}, ${now}, ${runId}::uuid
-      FROM unnest(${v.map((x) => x.serverId)}::uuid[], ${v.map((x) => x.state)}::text[], ${v.map((x) => x.governingRule?.id ?? null)}::uuid[],
-                  ${v.map((x) => x.governingRule?.revision ?? null)}::int[], ${v.map((x) => JSON.stringify(x))}::text[], ${writes.map((w) => w.hash)}::text[])
-        AS r(server_id, state, rule_id, revision, verdict, hash)
+      SELECT r.server_id, r.state, r.rule_id, r.revision, r.verdict, r.hash, ${now}, ${now}, ${runId}::uuid
+      FROM jsonb_to_recordset(${rows}::jsonb) AS r(server_id uuid, state text, rule_id uuid, revision int, hash text, verdict jsonb)
       ON CONFLICT (server_id) DO UPDATE SET
         state_since = CASE WHEN server_verdict.state = EXCLUDED.state THEN server_verdict.state_since ELSE EXCLUDED.state_since END,
         state = EXCLUDED.state, governing_rule_id = EXCLUDED.governing_rule_id, rule_revision = EXCLUDED.rule_revision,
         verdict = EXCLUDED.verdict, hash = EXCLUDED.hash, evaluated_at = EXCLUDED.evaluated_at, run_id = EXCLUDED.run_id`,
     db().$executeRaw`
       INSERT INTO verdict_change (server_id, at, from_state, to_state, governing_rule_id, rule_revision, reasons, run_id)
-      SELECT c.server_id, ${now}, c.from_state, c.to_state, c.rule_id, c.revision, c.reasons::jsonb, ${runId}::uuid
-      FROM unnest(${stateChanges.map((w) => w.verdict.serverId)}::uuid[], ${stateChanges.map((w) => w.fromState)}::text[], ${stateChanges.map((w) => w.verdict.state)}::text[],
-                  ${stateChanges.map((w) => w.verdict.governingRule?.id ?? null)}::uuid[], ${stateChanges.map((w) => w.verdict.governingRule?.revision ?? null)}::int[],
-                  ${stateChanges.map((w) => JSON.stringify(w.verdict.reasons))}::text[])
-        AS c(server_id, from_state, to_state, rule_id, revision, reasons)`,
+      SELECT c.server_id, ${now}, c.from_state, c.to_state, c.rule_id, c.revision, c.reasons, ${runId}::uuid
+      FROM jsonb_to_recordset(${changes}::jsonb) AS c(server_id uuid, from_state text, to_state text, rule_id uuid, revision int, reasons jsonb)`,
   ]);
 }
 

@@ -44,6 +44,9 @@ try {
   const seconds = async (runId: string) => {
     const run = await waitForEvaluation(runId, { timeoutMs: 10 * 60_000, intervalMs: 100 });
     if (run.status !== "SUCCEEDED") throw new Error(`evaluation ${run.id} ${run.status}: ${run.error}`);
+    // The worker logs where the time went (with BENCH_LOG_LEVEL=info).
+    const phases = stack.worker.output.filter((l) => l.includes("evaluation phases") && l.includes(run.id)).pop();
+    if (phases) console.log(`    phases: ${phases.replace(/.*"servers"/, '{"servers"')}`);
     return { s: (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000, changed: run.changed, servers: run.servers, counts: run.counts };
   };
   // The scan's own evaluation writes every verdict for the first time.

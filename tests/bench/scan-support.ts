@@ -34,7 +34,7 @@ export async function startScanBenchStack(name: string, fleet: { servers: number
 
   const workerEnv = {
     NODE_ENV: "production",
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
