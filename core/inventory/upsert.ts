@@ -1,5 +1,7 @@
-// Batch upserts of one Resource Graph page per table, each page in one statement (or one transaction), keyed by
-// the lower-cased ARM id. Rows a scan saw get its id in last_scan_id; deletion marking compares against it.
+// Batch upserts of one Resource Graph page per table, each page in one statement, keyed by the lower-cased ARM id.
+// A page travels as one JSON document (jsonb_to_recordset): Postgres parses it once, where text arrays would be
+// escaped element by element in JavaScript and parsed again. Rows a scan saw get its id in last_scan_id;
+// deletion marking compares against it.
 import { db, Prisma } from "../db/client";
 import { policyFacts, vaultIdOf } from "./policy-facts";
 import { armKey } from "./types";
@@ -30,15 +32,16 @@ export async function upsertServers(scanId: string, page: ServerRow[]): Promise<
   const rows = uniqueById(page);
   if (rows.length === 0) return;
   await upsertSubscriptions(rows.map((r) => r.subscriptionId));
+  const doc = JSON.stringify(
+    rows.map((r) => ({
+      arm_id: r.id, name: r.name, subscription_id: r.subscriptionId, resource_group: r.resourceGroup, location: r.location,
+      version: orNull(r.version), sku_name: orNull(r.skuName), sku_tier: orNull(r.skuTier), state: orNull(r.state), tags: r.tags ?? {},
+    })),
+  );
   await db().$executeRaw`
     INSERT INTO server (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, version, sku_name, sku_tier, state, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, r.version, r.sku_name, r.sku_tier, r.state, r.tags::jsonb, now(), now(), NULL, ${scanId}::uuid
-    FROM unnest(
-      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.subscriptionId)}::text[],
-      ${rows.map((r) => r.resourceGroup)}::text[], ${rows.map((r) => r.location)}::text[], ${rows.map((r) => orNull(r.version))}::text[],
-      ${rows.map((r) => orNull(r.skuName))}::text[], ${rows.map((r) => orNull(r.skuTier))}::text[], ${rows.map((r) => orNull(r.state))}::text[],
-      ${rows.map((r) => JSON.stringify(r.tags ?? {}))}::text[]
-    ) AS r(arm_id, name, subscription_id, resource_group, location, version, sku_name, sku_tier, state, tags)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, r.version, r.sku_name, r.sku_tier, r.state, r.tags, now(), now(), NULL, ${scanId}::uuid
+    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, name text, subscription_id text, resource_group text, location text, version text, sku_name text, sku_tier text, state text, tags jsonb)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, name = EXCLUDED.name, subscription_id = EXCLUDED.subscription_id,
       resource_group = EXCLUDED.resource_group, location = EXCLUDED.location, version = EXCLUDED.version,
@@ -50,14 +53,16 @@ export async function upsertVaults(scanId: string, page: VaultRow[]): Promise<vo
   const rows = uniqueById(page);
   if (rows.length === 0) return;
   const storage = (r: VaultRow) => (r.storageSettings ?? []).find((s) => s.datastoreType === "VaultStore")?.type ?? r.storageSettings?.[0]?.type ?? null;
+  const doc = JSON.stringify(
+    rows.map((r) => ({
+      arm_id: r.id, name: r.name, subscription_id: r.subscriptionId, resource_group: r.resourceGroup, location: r.location,
+      principal_id: orNull(r.principalId), identity_type: orNull(r.identityType), storage_type: storage(r), tags: r.tags ?? {},
+    })),
+  );
   await db().$executeRaw`
     INSERT INTO vault (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, principal_id, identity_type, storage_type, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, lower(r.principal_id), r.identity_type, r.storage_type, r.tags::jsonb, now(), now(), NULL, ${scanId}::uuid
-    FROM unnest(
-      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.name)}::text[], ${rows.map((r) => r.subscriptionId)}::text[],
-      ${rows.map((r) => r.resourceGroup)}::text[], ${rows.map((r) => r.location)}::text[], ${rows.map((r) => orNull(r.principalId))}::text[],
-      ${rows.map((r) => orNull(r.identityType))}::text[], ${rows.map(storage)}::text[], ${rows.map((r) => JSON.stringify(r.tags ?? {}))}::text[]
-    ) AS r(arm_id, name, subscription_id, resource_group, location, principal_id, identity_type, storage_type, tags)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, lower(r.principal_id), r.identity_type, r.storage_type, r.tags, now(), now(), NULL, ${scanId}::uuid
+    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, name text, subscription_id text, resource_group text, location text, principal_id text, identity_type text, storage_type text, tags jsonb)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, name = EXCLUDED.name, subscription_id = EXCLUDED.subscription_id, resource_group = EXCLUDED.resource_group,
       location = EXCLUDED.location, principal_id = EXCLUDED.principal_id, identity_type = EXCLUDED.identity_type,
@@ -70,14 +75,16 @@ export async function upsertPolicies(scanId: string, page: PolicyRow[]): Promise
   const rows = uniqueById(page).filter((r) => (r.datasourceTypes ?? []).some((t) => t.toLowerCase() === PG_FLEX));
   if (rows.length === 0) return;
   const facts = rows.map((r) => policyFacts(r.policyRules));
+  const doc = JSON.stringify(
+    rows.map((r, i) => ({
+      arm_id: r.id, vault_id: vaultIdOf(r.id), subscription_id: r.subscriptionId, name: r.name, datasource_types: r.datasourceTypes ?? [],
+      backup_interval: facts[i]!.backupInterval, default_retention: facts[i]!.defaultRetention, policy_rules: r.policyRules ?? [],
+    })),
+  );
   await db().$executeRaw`
     INSERT INTO backup_policy (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, datasource_types, backup_interval, default_retention, policy_rules, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, ARRAY(SELECT jsonb_array_elements_text(r.datasource_types::jsonb)), r.backup_interval, r.default_retention, r.policy_rules::jsonb, now(), now(), NULL, ${scanId}::uuid
-    FROM unnest(
-      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => vaultIdOf(r.id))}::text[], ${rows.map((r) => r.subscriptionId)}::text[], ${rows.map((r) => r.name)}::text[],
-      ${rows.map((r) => JSON.stringify(r.datasourceTypes ?? []))}::text[], ${facts.map((f) => f.backupInterval)}::text[], ${facts.map((f) => f.defaultRetention)}::text[],
-      ${rows.map((r) => JSON.stringify(r.policyRules ?? []))}::text[]
-    ) AS r(arm_id, vault_id, subscription_id, name, datasource_types, backup_interval, default_retention, policy_rules)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, ARRAY(SELECT jsonb_array_elements_text(r.datasource_types)), r.backup_interval, r.default_retention, r.policy_rules, now(), now(), NULL, ${scanId}::uuid
+    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, vault_id text, subscription_id text, name text, datasource_types jsonb, backup_interval text, default_retention text, policy_rules jsonb)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, vault_arm_id_key = EXCLUDED.vault_arm_id_key, subscription_id = EXCLUDED.subscription_id, name = EXCLUDED.name,
       datasource_types = EXCLUDED.datasource_types, backup_interval = EXCLUDED.backup_interval, default_retention = EXCLUDED.default_retention,
@@ -87,14 +94,17 @@ export async function upsertPolicies(scanId: string, page: PolicyRow[]): Promise
 export async function upsertBackupInstances(scanId: string, page: BackupInstanceRow[]): Promise<void> {
   const rows = uniqueById(page);
   if (rows.length === 0) return;
+  const doc = JSON.stringify(
+    rows.map((r) => ({
+      arm_id: r.id, vault_id: vaultIdOf(r.id), subscription_id: r.subscriptionId, name: r.name, data_source_id: r.dataSourceId,
+      policy_id: orNull(r.policyId), protection_status: orNull(r.protectionStatus), protection_state: orNull(r.protectionState),
+      error_code: orNull(r.errorCode), error_message: orNull(r.errorMessage),
+    })),
+  );
   await db().$executeRaw`
     INSERT INTO backup_instance (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, data_source_arm_id_key, data_source_arm_id, policy_arm_id_key, protection_status, current_protection_state, error_code, error_message, first_seen_at, last_seen_at, deleted_at, last_scan_id)
     SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, lower(r.data_source_id), r.data_source_id, lower(r.policy_id), r.protection_status, r.protection_state, r.error_code, r.error_message, now(), now(), NULL, ${scanId}::uuid
-    FROM unnest(
-      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => vaultIdOf(r.id))}::text[], ${rows.map((r) => r.subscriptionId)}::text[], ${rows.map((r) => r.name)}::text[],
-      ${rows.map((r) => r.dataSourceId)}::text[], ${rows.map((r) => orNull(r.policyId))}::text[], ${rows.map((r) => orNull(r.protectionStatus))}::text[],
-      ${rows.map((r) => orNull(r.protectionState))}::text[], ${rows.map((r) => orNull(r.errorCode))}::text[], ${rows.map((r) => orNull(r.errorMessage))}::text[]
-    ) AS r(arm_id, vault_id, subscription_id, name, data_source_id, policy_id, protection_status, protection_state, error_code, error_message)
+    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, vault_id text, subscription_id text, name text, data_source_id text, policy_id text, protection_status text, protection_state text, error_code text, error_message text)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, vault_arm_id_key = EXCLUDED.vault_arm_id_key, subscription_id = EXCLUDED.subscription_id, name = EXCLUDED.name,
       data_source_arm_id_key = EXCLUDED.data_source_arm_id_key, data_source_arm_id = EXCLUDED.data_source_arm_id, policy_arm_id_key = EXCLUDED.policy_arm_id_key,
@@ -105,13 +115,13 @@ export async function upsertBackupInstances(scanId: string, page: BackupInstance
 export async function upsertRoleAssignments(scanId: string, page: RoleAssignmentRow[]): Promise<void> {
   const rows = uniqueById(page);
   if (rows.length === 0) return;
+  const doc = JSON.stringify(
+    rows.map((r) => ({ arm_id: r.id, subscription_id: r.subscriptionId ?? "", principal_id: r.principalId, principal_type: orNull(r.principalType), role_guid: r.roleGuid, scope: r.scope })),
+  );
   await db().$executeRaw`
     INSERT INTO role_assignment (id, arm_id_key, arm_id, subscription_id, principal_id, principal_type, role_definition_guid, scope, scope_key, first_seen_at, last_seen_at, deleted_at, last_scan_id)
     SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.subscription_id), lower(r.principal_id), r.principal_type, lower(r.role_guid), r.scope, lower(r.scope), now(), now(), NULL, ${scanId}::uuid
-    FROM unnest(
-      ${rows.map((r) => r.id)}::text[], ${rows.map((r) => r.subscriptionId ?? "")}::text[], ${rows.map((r) => r.principalId)}::text[],
-      ${rows.map((r) => orNull(r.principalType))}::text[], ${rows.map((r) => r.roleGuid)}::text[], ${rows.map((r) => r.scope)}::text[]
-    ) AS r(arm_id, subscription_id, principal_id, principal_type, role_guid, scope)
+    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, subscription_id text, principal_id text, principal_type text, role_guid text, scope text)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, subscription_id = EXCLUDED.subscription_id, principal_id = EXCLUDED.principal_id,
       principal_type = EXCLUDED.principal_type, role_definition_guid = EXCLUDED.role_definition_guid, scope = EXCLUDED.scope,
