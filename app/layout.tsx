@@ -21,7 +21,8 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </a>
           {actor ? (
             <nav aria-label="Main" className="nav">
-              <a href="/">Fleet</a>
+              <a href="/">Overview</a>
+              <a href="/servers">Servers</a>
               <a href="/tokens">API tokens</a>
               {roleCan(actor.role, "users:manage") ? <a href="/admin/users">Users</a> : null}
               {roleCan(actor.role, "audit:read") ? <a href="/admin/audit">Audit log</a> : null}
