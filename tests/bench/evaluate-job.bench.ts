@@ -50,7 +50,13 @@ try {
     return { s: (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000, changed: run.changed, servers: run.servers, counts: run.counts };
   };
   // The scan's own evaluation writes every verdict for the first time.
-  const firstRun = await db().evaluationRun.findFirstOrThrow({ where: { trigger: "scan" }, orderBy: { queuedAt: "desc" } });
+  // The scan requests it right after it closes: wait for the row.
+  let firstRun = await db().evaluationRun.findFirst({ where: { trigger: "scan" } });
+  for (let i = 0; !firstRun && i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    firstRun = await db().evaluationRun.findFirst({ where: { trigger: "scan" } });
+  }
+  if (!firstRun) throw new Error("the scan did not request an evaluation");
   const first = await seconds(firstRun.id);
   console.log(`first evaluation: ${first.s.toFixed(2)} s, ${first.changed} of ${first.servers} verdicts written; states ${JSON.stringify(first.counts)}`);
 
