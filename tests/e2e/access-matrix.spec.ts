@@ -10,7 +10,7 @@ type Caller = "anonymous" | DemoRole | "viewer-token";
 const CALLERS: Caller[] = ["anonymous", "viewer", "operator", "approver", "admin", "scoped-operator", "viewer-token"];
 
 interface Row {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The route file's path pattern, e.g. /api/scans/[scanId]. */
   route: string;
   /** The request made, with ids filled in. */
@@ -25,7 +25,33 @@ interface Ids {
   runId: string;
   adminTokenId: string;
   viewerUserId: string;
+  /** A rule the admin made before the loop (scope: the whole fleet), still at revision 1. */
+  ruleId: string;
+  /** Made fresh for each caller of the delete rows, so that each finds something to delete. */
+  deletableRuleId: string;
+  deletableExemptionId: string;
+  /** The subscription the scoped operator is limited to. */
+  subscriptionId: string;
 }
+
+// Rules the rows create: valid, naming no vault or policy, each with its own name and precedence order.
+let matrixRuleCount = 0;
+const matrixRule = () => ({
+  name: `matrix-rule-${Date.now()}-${++matrixRuleCount}`,
+  order: 900_000 + Math.floor(Math.random() * 90_000) + matrixRuleCount,
+  scope: {},
+  requirement: { vault: { kind: "matchInRegion", nameGlob: "bv-*" }, policy: { kind: "constraints", minRetention: "P7D" }, roleAssignment: "templateOnly" },
+});
+const FIXTURE_RULE = matrixRule();
+const matrixExemption = (subscriptionId: string) => ({
+  target: { kind: "subscription", subscriptionId },
+  ruleId: null,
+  category: "mitigated",
+  justification: "Access matrix",
+  expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+});
+const writers: Caller[] = ["operator", "admin"];
+const scopedWriters: Caller[] = ["operator", "admin", "scoped-operator"];
 
 const everyone = (status: number, anonymous = 401): Record<Caller, number> =>
   Object.fromEntries(CALLERS.map((c) => [c, c === "anonymous" ? anonymous : status])) as Record<Caller, number>;
@@ -57,6 +83,18 @@ const MATRIX: Row[] = [
   { method: "POST", route: "/api/users", path: () => "/api/users", body: () => ({ username: `matrix-${Date.now()}`, displayName: "Matrix", role: "viewer", password: "a-long-password-1" }), expect: only(["admin"], 201) },
   { method: "PATCH", route: "/api/users/[userId]", path: (ids) => `/api/users/${ids.viewerUserId}`, body: () => ({ displayName: "Demo Viewer" }), expect: only(["admin"], 200) },
   { method: "GET", route: "/api/audit", path: () => "/api/audit?limit=5", expect: only(["admin"], 200) },
+  { method: "GET", route: "/api/rules", path: () => "/api/rules", expect: everyone(200) },
+  // Rules over the whole fleet: a subscription-limited operator may write only rules confined to its subscriptions.
+  { method: "POST", route: "/api/rules", path: () => "/api/rules", body: () => matrixRule(), expect: only(writers, 201) },
+  { method: "GET", route: "/api/rules/[ruleId]", path: (ids) => `/api/rules/${ids.ruleId}`, expect: everyone(200) },
+  { method: "PUT", route: "/api/rules/[ruleId]", path: (ids) => `/api/rules/${ids.ruleId}`, body: () => ({ revision: 1, rule: FIXTURE_RULE }), expect: only(writers, 200) },
+  { method: "DELETE", route: "/api/rules/[ruleId]", path: (ids) => `/api/rules/${ids.deletableRuleId}`, expect: only(writers, 204) },
+  { method: "POST", route: "/api/rules/what-if", path: () => "/api/rules/what-if", body: () => ({ rule: matrixRule() }), expect: everyone(200) },
+  { method: "GET", route: "/api/rules/export", path: () => "/api/rules/export?format=yaml", expect: everyone(200) },
+  { method: "POST", route: "/api/rules/import", path: () => "/api/rules/import", body: () => ({ format: "yaml", content: "version: 1\nrules: []\n", dryRun: true }), expect: only(writers, 200) },
+  { method: "GET", route: "/api/exemptions", path: () => "/api/exemptions?status=all", expect: everyone(200) },
+  { method: "POST", route: "/api/exemptions", path: () => "/api/exemptions", body: (ids) => matrixExemption(ids.subscriptionId), expect: only(scopedWriters, 201) },
+  { method: "DELETE", route: "/api/exemptions/[exemptionId]", path: (ids) => `/api/exemptions/${ids.deletableExemptionId}`, expect: only(scopedWriters, 204) },
 ];
 
 /** Every (method, route) the app serves, read from app/api/**\/route.ts. */
@@ -102,12 +140,23 @@ test("every caller gets exactly the access its role and scope allow", async () =
 
   const scan = (await (await clients.get("operator")!.post("/api/scans", { data: {} })).json()) as { scanId: string };
   const evaluation = (await (await clients.get("operator")!.post("/api/evaluations", { data: {} })).json()) as { runId: string };
+  const created = async (res: Promise<{ status(): number; json(): Promise<unknown> }>) => {
+    const answer = await res;
+    expect(answer.status(), JSON.stringify(await answer.json())).toBe(201);
+    return (await answer.json()) as { id: string };
+  };
+  const fixtureRule = await created(admin.post("/api/rules", { data: FIXTURE_RULE }));
   const results: string[] = [];
   for (const row of MATRIX) {
     for (const caller of CALLERS) {
       // Fresh ids per call: a delete must find something to delete.
       const adminToken = (await (await admin.post("/api/tokens", { data: { name: "matrix-admin", role: "viewer" } })).json()) as { id: string };
-      const ids: Ids = { scanId: scan.scanId, runId: evaluation.runId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id };
+      const deletableRuleId = row.method === "DELETE" && row.route === "/api/rules/[ruleId]" ? (await created(admin.post("/api/rules", { data: matrixRule() }))).id : "";
+      const deletableExemptionId = row.method === "DELETE" && row.route === "/api/exemptions/[exemptionId]" ? (await created(admin.post("/api/exemptions", { data: matrixExemption(subscription) }))).id : "";
+      const ids: Ids = {
+        scanId: scan.scanId, runId: evaluation.runId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id,
+        ruleId: fixtureRule.id, deletableRuleId, deletableExemptionId, subscriptionId: subscription,
+      };
       const res = await clients.get(caller)!.fetch(row.path(ids), { method: row.method, ...(row.body ? { data: row.body(ids) } : {}) });
       let status = res.status();
       if (row.method === "POST" && (row.route === "/api/scans" || row.route === "/api/evaluations") && status === 200) status = 201; // joined a queued one: also allowed
