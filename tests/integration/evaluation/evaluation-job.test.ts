@@ -1,26 +1,14 @@
 // The bulk evaluation job on a known fleet: a scan triggers it, verdicts land per server with their rule
 // revision, only changed verdicts are rewritten, state changes make a timeline, and the day's aggregates add up.
-import type { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCore, startInProcessWorker, type InProcessWorker } from "../../support/in-process-worker";
 import { smallFleet } from "../../factories/fleet";
 import { startOwnEmulator, type OwnEmulator } from "../../support/own-emulator";
 
 const fleet = smallFleet();
 let emulator: OwnEmulator;
-let workers: Worker[] = [];
+let worker: InProcessWorker | undefined;
 
-const core = async () => ({
-  ...(await import("@/core/db/client")),
-  ...(await import("@/core/inventory/request-scan")),
-  ...(await import("@/core/inventory/get-scan")),
-  ...(await import("@/core/evaluation/request-evaluation")),
-  ...(await import("@/core/evaluation/wait-for-evaluation")),
-  ...(await import("@/core/evaluation/fleet-status")),
-  ...(await import("@/core/auth/actor")),
-  ...(await import("@/core/queues")),
-  ...(await import("@/worker/processors/scan")),
-  ...(await import("@/worker/processors/evaluate")),
-});
 
 const ruleDefinition = {
   name: "weu-prod",
@@ -38,7 +26,7 @@ const ruleDefinition = {
 };
 
 async function latestEvaluation() {
-  const { db } = await core();
+  const { db } = await loadCore();
   return db().evaluationRun.findFirstOrThrow({ orderBy: { queuedAt: "desc" } });
 }
 
@@ -46,22 +34,20 @@ describe("bulk evaluation", () => {
   let ruleId: string;
   beforeAll(async () => {
     emulator = await startOwnEmulator(fleet.description(), { AZURE_SUBSCRIPTIONS: fleet.subscriptions.readable.join(",") });
-    const { db, startScanProcessor, startScanPartProcessor, startEvaluateProcessor } = await core();
+    const { db } = await loadCore();
     const rule = await db().protectionRule.create({ data: { name: `weu-prod-${Date.now()}`, order: 10, mode: "enforce", definition: ruleDefinition, updatedBy: "test" } });
     ruleId = rule.id;
-    workers = [startScanProcessor(), startScanPartProcessor(), startEvaluateProcessor()];
+    worker = await startInProcessWorker({ evaluate: true });
   });
   afterAll(async () => {
-    const { disconnectDb, closeProducers, db } = await core();
-    await Promise.all(workers.map((w) => w.close()));
+    const { db } = await loadCore();
     await db().protectionRule.update({ where: { id: ruleId }, data: { deletedAt: new Date() } });
-    await closeProducers();
-    await disconnectDb();
+    await worker?.stop();
     await emulator?.close();
   });
 
   it("runs after a scan and gives each server the verdict its facts call for", async () => {
-    const { db, requestScan, waitForScan, waitForEvaluation } = await core();
+    const { db, requestScan, waitForScan, waitForEvaluation } = await loadCore();
     const { scanId } = await requestScan({ trigger: "test" });
     expect((await waitForScan(scanId, { timeoutMs: 60_000 })).status).toBe("SUCCEEDED");
     await expect.poll(async () => (await latestEvaluation()).trigger, { timeout: 10_000 }).toBe("scan");
@@ -88,14 +74,14 @@ describe("bulk evaluation", () => {
   });
 
   it("rewrites nothing when nothing changed, and records state changes in the timeline when something did", async () => {
-    const { db, requestEvaluation, waitForEvaluation } = await core();
+    const { db, requestEvaluation, waitForEvaluation } = await loadCore();
     const again = await waitForEvaluation((await requestEvaluation("test")).runId, { timeoutMs: 60_000 });
     expect(again).toMatchObject({ status: "SUCCEEDED", changed: 0, servers: expect.any(Number) });
 
     // Narrow the rule to sub A: sub B's servers fall out of scope.
     await db().protectionRule.update({
       where: { id: ruleId },
-      data: { revision: 2, definition: { ...ruleDefinition, scope: { subscriptions: [fleet.subscriptions.readable[0]] } } },
+      data: { revision: 2, definition: { ...ruleDefinition, scope: { subscriptions: [fleet.subscriptions.readable[0]!] } } },
     });
     const narrowed = await waitForEvaluation((await requestEvaluation("rules")).runId, { timeoutMs: 60_000 });
     expect(narrowed.changed).toBeGreaterThanOrEqual(2);
@@ -113,7 +99,7 @@ describe("bulk evaluation", () => {
   });
 
   it("keeps today's aggregates and the status figures in agreement with the verdicts", async () => {
-    const { db, fleetStatus, SYSTEM_ACTOR } = await core();
+    const { db, fleetStatus, SYSTEM_ACTOR } = await loadCore();
     const status = await fleetStatus({ ...SYSTEM_ACTOR, subscriptions: fleet.subscriptions.readable });
     expect(status.servers).toBe(5);
     expect(status.states).toMatchObject({ compliant: 1, not_in_scope: 2 });

@@ -1,25 +1,18 @@
 // The scan against a fleet whose every resource the test knows: what is stored, how scope is discovered,
 // how hostile values survive, and how resources that disappear are kept as deleted.
-import type { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCore, startInProcessWorker, type InProcessWorker } from "../../support/in-process-worker";
 import { smallFleet, FLEXGUARD_PRINCIPAL, ROLE_GUID } from "../../factories/fleet";
 import { startOwnEmulator, type OwnEmulator } from "../../support/own-emulator";
 
 const fleet = smallFleet();
 let emulator: OwnEmulator;
-let workers: Worker[] = [];
+let worker: InProcessWorker | undefined;
 
 // Imported after the emulator is up so the configuration reads its endpoint.
-const core = async () => ({
-  ...(await import("@/core/db/client")),
-  ...(await import("@/core/inventory/request-scan")),
-  ...(await import("@/core/inventory/get-scan")),
-  ...(await import("@/core/queues")),
-  ...(await import("@/worker/processors/scan")),
-});
 
 async function scan() {
-  const { requestScan, waitForScan } = await core();
+  const { requestScan, waitForScan } = await loadCore();
   const { scanId } = await requestScan({ trigger: "test" });
   return waitForScan(scanId, { timeoutMs: 60_000 });
 }
@@ -27,19 +20,15 @@ async function scan() {
 describe("scan of a known fleet, scope discovered through Resource Graph", () => {
   beforeAll(async () => {
     emulator = await startOwnEmulator(fleet.description(), { AZURE_SUBSCRIPTIONS: undefined });
-    const { startScanProcessor, startScanPartProcessor } = await core();
-    workers = [startScanProcessor(), startScanPartProcessor()];
+    worker = await startInProcessWorker();
   });
   afterAll(async () => {
-    const { disconnectDb, closeProducers } = await core();
-    await Promise.all(workers.map((w) => w.close()));
-    await closeProducers();
-    await disconnectDb();
+    await worker?.stop();
     await emulator?.close();
   });
 
   it("inventories exactly the subscriptions the principal can read, and everything backup depends on in them", async () => {
-    const { db } = await core();
+    const { db } = await loadCore();
     const result = await scan();
     expect(result.status).toBe("SUCCEEDED");
     expect(result.counts).toMatchObject({ subscriptions: 2, failedSubscriptions: 0, servers: 5, vaults: 1, backupPolicies: 1, backupInstances: 1 });
@@ -69,13 +58,13 @@ describe("scan of a known fleet, scope discovered through Resource Graph", () =>
   });
 
   it("stores hostile tag values exactly as Azure returned them", async () => {
-    const { db } = await core();
+    const { db } = await loadCore();
     const hostile = await db().server.findFirstOrThrow({ where: { name: "pg-x-or-1-eq-1" } });
     expect(hostile.tags).toEqual({ owner: "x' or 1==1 //", notes: "<img src=x onerror=alert(1)>" });
   });
 
   it("keeps a server that disappeared as deleted, with the time it was last seen, and brings it back if it returns", async () => {
-    const { db } = await core();
+    const { db } = await loadCore();
     const gone = fleet.ids.servers[1]!;
     const before = await db().server.findUniqueOrThrow({ where: { armIdKey: gone.toLowerCase() } });
     await emulator.loadFleet(fleet.description({ omitServers: [gone] }));

@@ -1,20 +1,13 @@
 // A configured subscription Flexguard cannot read fails the scan for itself alone, and its inventory is kept.
-import type { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCore, startInProcessWorker, type InProcessWorker } from "../../support/in-process-worker";
 import { smallFleet } from "../../factories/fleet";
 import { startOwnEmulator, type OwnEmulator } from "../../support/own-emulator";
 
 const fleet = smallFleet();
 let emulator: OwnEmulator;
-let workers: Worker[] = [];
+let worker: InProcessWorker | undefined;
 
-const core = async () => ({
-  ...(await import("@/core/db/client")),
-  ...(await import("@/core/inventory/request-scan")),
-  ...(await import("@/core/inventory/get-scan")),
-  ...(await import("@/core/queues")),
-  ...(await import("@/worker/processors/scan")),
-});
 
 describe("scan of configured subscriptions, one of them out of reach", () => {
   beforeAll(async () => {
@@ -23,19 +16,15 @@ describe("scan of configured subscriptions, one of them out of reach", () => {
       // One job per subscription: the failure must stay with the one subscription either way.
       SCAN_SUBSCRIPTIONS_PER_JOB: "1",
     });
-    const { startScanProcessor, startScanPartProcessor } = await core();
-    workers = [startScanProcessor(), startScanPartProcessor()];
+    worker = await startInProcessWorker();
   });
   afterAll(async () => {
-    const { disconnectDb, closeProducers } = await core();
-    await Promise.all(workers.map((w) => w.close()));
-    await closeProducers();
-    await disconnectDb();
+    await worker?.stop();
     await emulator?.close();
   });
 
   it("records the unreadable subscription with a reason and inventories the others", async () => {
-    const { db, requestScan, waitForScan } = await core();
+    const { db, requestScan, waitForScan } = await loadCore();
     // Something known of the hidden subscription from an earlier time must survive losing access to it.
     await db().subscription.upsert({ where: { id: fleet.subscriptions.hidden }, create: { id: fleet.subscriptions.hidden }, update: {} });
     const earlier = await db().server.create({

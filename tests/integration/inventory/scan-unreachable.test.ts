@@ -1,19 +1,11 @@
 // When Azure (here: the emulator's address) cannot be reached, the scan fails after bounded retries and its
 // record names the endpoint, in words a platform engineer acts on.
 import { createServer } from "node:net";
-import type { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCore, startInProcessWorker, type InProcessWorker } from "../../support/in-process-worker";
 
-let workers: Worker[] = [];
+let worker: InProcessWorker | undefined;
 
-const core = async () => ({
-  ...(await import("@/core/db/client")),
-  ...(await import("@/core/inventory/request-scan")),
-  ...(await import("@/core/inventory/get-scan")),
-  ...(await import("@/core/queues")),
-  ...(await import("@/worker/processors/scan")),
-  ...(await import("@/core/azure/call-log")),
-});
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -29,18 +21,14 @@ describe("scan with Azure unreachable", () => {
   beforeAll(async () => {
     endpoint = `https://127.0.0.1:${await closedPort()}`;
     process.env.AZURE_ENDPOINT = endpoint;
-    const { startScanProcessor, startScanPartProcessor } = await core();
-    workers = [startScanProcessor(), startScanPartProcessor()];
+    worker = await startInProcessWorker();
   });
   afterAll(async () => {
-    const { disconnectDb, closeProducers } = await core();
-    await Promise.all(workers.map((w) => w.close()));
-    await closeProducers();
-    await disconnectDb();
+    await worker?.stop();
   });
 
   it("fails the scan with a message naming the endpoint after a bounded number of attempts", async () => {
-    const { requestScan, waitForScan, onAzureCall } = await core();
+    const { requestScan, waitForScan, onAzureCall } = await loadCore();
     let calls = 0;
     const stop = onAzureCall(() => calls++);
     const { scanId } = await requestScan({ trigger: "test" });
