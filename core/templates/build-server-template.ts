@@ -2,7 +2,7 @@
 // roles it lacks there (none when it lacks none), under names derived from scope, principal and role, so a
 // second deployment changes nothing.
 import { BACKUP_ROLES, CONTENT_VERSION, FLEXIBLE_SERVER_TYPE, GENERATOR, RESOURCE_GROUP_TEMPLATE_SCHEMA, armLiteral, quoted, serializeTemplate, type BackupRole } from "./arm";
-import { normalizeGrant } from "./normalize-grant";
+import { normalizeGrant, type NormalizedGrant } from "./normalize-grant";
 import { safeFileName } from "./safe-file-name";
 import { principalParameter, roleAssignmentResource, roleDefinitionVariables, serverMetadata, assignmentNameExpression } from "./template-parts";
 import type { ArmTemplate, BuiltTemplate, Json, ServerRoleGrant, TemplateOptions } from "./types";
@@ -12,6 +12,17 @@ const PRINCIPAL = "vaultPrincipalId";
 /** The role-assignment template for one server and its vault. */
 export function buildServerTemplate(grant: ServerRoleGrant, options: TemplateOptions): BuiltTemplate {
   const normalized = normalizeGrant(grant);
+  const { template, roleAssignmentCount } = serverTemplate(normalized, options);
+  return {
+    fileName: safeFileName(`flexguard-roles-${normalized.server.name}.json`),
+    json: serializeTemplate(template),
+    template,
+    roleAssignmentCount,
+  };
+}
+
+/** The template for an already validated grant (the zip pack validates each grant once, then builds from it). */
+export function serverTemplate(normalized: NormalizedGrant, options: TemplateOptions): { template: ArmTemplate; roleAssignmentCount: number } {
   const { server, vault } = normalized;
   const backupRoleOnGroup = options.backupRoleScope === "resourceGroup";
 
@@ -71,10 +82,5 @@ export function buildServerTemplate(grant: ServerRoleGrant, options: TemplateOpt
     resources,
     outputs,
   };
-  return {
-    fileName: safeFileName(`flexguard-roles-${server.name}.json`),
-    json: serializeTemplate(template),
-    template,
-    roleAssignmentCount: resources.length,
-  };
+  return { template, roleAssignmentCount: resources.length };
 }

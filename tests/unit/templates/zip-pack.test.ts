@@ -38,6 +38,13 @@ describe("a zip pack of per-server templates", () => {
     expect(zipPackFileName()).toBe("flexguard-roles.zip");
   });
 
+  it("holds the same files deflated when asked to compress", async () => {
+    const stored = readZip(await collect(streamZipPack(grants(), server)));
+    const deflatedZip = await collect(streamZipPack(grants(), { ...server, compress: true }));
+    expect(readZip(deflatedZip).map((e) => [e.name, e.content.toString("utf8")])).toEqual(stored.map((e) => [e.name, e.content.toString("utf8")]));
+    expect(deflatedZip.length).toBeLessThan(stored.reduce((size, e) => size + e.content.length, 0));
+  });
+
   it("tells the owner how to deploy each template with the Azure CLI and PowerShell", async () => {
     const entries = readZip(await collect(streamZipPack(grants(), server)));
     const readme = entries.find((e) => e.name.endsWith("README.md"))!.content.toString("utf8");
