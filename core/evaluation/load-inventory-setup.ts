@@ -8,24 +8,27 @@ import type { EvaluationSetup, InventoryGap } from "../rules/evaluate";
 
 /** Vaults, policies, backup instances, role assignments, gaps and Flexguard's principal; rules and exemptions are the caller's. */
 export async function loadInventorySetup(): Promise<Omit<EvaluationSetup, "rules" | "exemptions">> {
-  const [vaults, policies, instances, assignments, gaps] = await Promise.all([
-    db().vault.findMany({ where: { deletedAt: null } }),
-    db().backupPolicy.findMany({ where: { deletedAt: null } }),
-    db().backupInstance.findMany({ where: { deletedAt: null } }),
-    db().roleAssignment.findMany({ where: { deletedAt: null }, select: { armId: true, principalId: true, roleDefinitionGuid: true, scope: true } }),
+  // Raw SQL with only the columns the evaluator reads: Prisma's model mapping of 100,000s of rows costs seconds.
+  const [vaults, backupPolicies, backupInstances, roleAssignments, gaps] = await Promise.all([
+    db().$queryRaw<InventoryVault[]>`
+      SELECT arm_id AS "armId", name, subscription_id AS "subscriptionId", resource_group AS "resourceGroup", location,
+             principal_id AS "principalId", tags
+      FROM vault WHERE deleted_at IS NULL`,
+    db().$queryRaw<InventoryBackupPolicy[]>`
+      SELECT arm_id AS "armId", vault_arm_id_key AS "vaultArmId", name, datasource_types AS "datasourceTypes",
+             backup_interval AS "backupInterval", default_retention AS "defaultRetention"
+      FROM backup_policy WHERE deleted_at IS NULL`,
+    db().$queryRaw<InventoryBackupInstance[]>`
+      SELECT arm_id AS "armId", vault_arm_id_key AS "vaultArmId", name, data_source_arm_id AS "dataSourceArmId",
+             policy_arm_id_key AS "policyArmId", protection_status AS "protectionStatus",
+             current_protection_state AS "currentProtectionState", error_code AS "errorCode", error_message AS "errorMessage"
+      FROM backup_instance WHERE deleted_at IS NULL`,
+    db().$queryRaw<InventoryRoleAssignment[]>`
+      SELECT arm_id AS "armId", principal_id AS "principalId", role_definition_guid AS "roleDefinitionGuid", scope
+      FROM role_assignment WHERE deleted_at IS NULL`,
     inventoryGaps(),
   ]);
-  return {
-    vaults: vaults.map<InventoryVault>((v) => ({ armId: v.armId, name: v.name, subscriptionId: v.subscriptionId, resourceGroup: v.resourceGroup, location: v.location, principalId: v.principalId, tags: v.tags as Tags })),
-    backupPolicies: policies.map<InventoryBackupPolicy>((p) => ({ armId: p.armId, vaultArmId: p.vaultArmIdKey, name: p.name, datasourceTypes: p.datasourceTypes, backupInterval: p.backupInterval, defaultRetention: p.defaultRetention })),
-    backupInstances: instances.map<InventoryBackupInstance>((b) => ({
-      armId: b.armId, vaultArmId: b.vaultArmIdKey, name: b.name, dataSourceArmId: b.dataSourceArmId, policyArmId: b.policyArmIdKey,
-      protectionStatus: b.protectionStatus, currentProtectionState: b.currentProtectionState, errorCode: b.errorCode, errorMessage: b.errorMessage,
-    })),
-    roleAssignments: assignments as InventoryRoleAssignment[],
-    inventoryGaps: gaps,
-    flexguardPrincipalId: env().AZURE_PRINCIPAL_ID ?? null,
-  };
+  return { vaults, backupPolicies, backupInstances, roleAssignments, inventoryGaps: gaps, flexguardPrincipalId: env().AZURE_PRINCIPAL_ID ?? null };
 }
 
 /** A server row as the evaluator takes it. */

@@ -2,13 +2,13 @@
 // pure evaluator judges them, and only verdicts that changed are written, with a history row for each change
 // of state. Daily aggregates are refreshed at the end.
 import { createHash } from "node:crypto";
-import { env } from "../config/env";
 import { db, type Prisma } from "../db/client";
 import { AppError } from "../errors";
 import { log } from "../log";
-import { buildEvaluationContext, evaluateServer, type InventoryGap } from "../rules/evaluate";
+import { buildEvaluationContext, evaluateServer } from "../rules/evaluate";
 import type { Verdict } from "../rules/verdict";
-import type { InventoryBackupInstance, InventoryBackupPolicy, InventoryRoleAssignment, InventoryServer, InventoryVault } from "../inventory/types";
+import type { InventoryServer } from "../inventory/types";
+import { loadInventorySetup } from "./load-inventory-setup";
 import { loadExemptions, loadRules } from "./load-rules";
 
 const BATCH = 5_000;
@@ -57,38 +57,8 @@ async function evaluateFleet(runId: string, now: Date) {
     timings[key] += t - mark;
     mark = t;
   };
-  // Raw SQL with only the columns the evaluator reads: Prisma's model mapping of 100,000s of rows costs seconds.
-  const [rules, exemptions, vaults, policies, instances, assignments, gaps] = await Promise.all([
-    loadRules(),
-    loadExemptions(),
-    db().$queryRaw<InventoryVault[]>`
-      SELECT arm_id AS "armId", name, subscription_id AS "subscriptionId", resource_group AS "resourceGroup", location,
-             principal_id AS "principalId", tags
-      FROM vault WHERE deleted_at IS NULL`,
-    db().$queryRaw<InventoryBackupPolicy[]>`
-      SELECT arm_id AS "armId", vault_arm_id_key AS "vaultArmId", name, datasource_types AS "datasourceTypes",
-             backup_interval AS "backupInterval", default_retention AS "defaultRetention"
-      FROM backup_policy WHERE deleted_at IS NULL`,
-    db().$queryRaw<InventoryBackupInstance[]>`
-      SELECT arm_id AS "armId", vault_arm_id_key AS "vaultArmId", name, data_source_arm_id AS "dataSourceArmId",
-             policy_arm_id_key AS "policyArmId", protection_status AS "protectionStatus",
-             current_protection_state AS "currentProtectionState", error_code AS "errorCode", error_message AS "errorMessage"
-      FROM backup_instance WHERE deleted_at IS NULL`,
-    db().$queryRaw<InventoryRoleAssignment[]>`
-      SELECT arm_id AS "armId", principal_id AS "principalId", role_definition_guid AS "roleDefinitionGuid", scope
-      FROM role_assignment WHERE deleted_at IS NULL`,
-    inventoryGaps(),
-  ]);
-  const ctx = buildEvaluationContext({
-    rules,
-    exemptions,
-    vaults,
-    backupPolicies: policies,
-    backupInstances: instances,
-    roleAssignments: assignments,
-    inventoryGaps: gaps,
-    flexguardPrincipalId: env().AZURE_PRINCIPAL_ID ?? null,
-  });
+  const [rules, exemptions, setup] = await Promise.all([loadRules(), loadExemptions(), loadInventorySetup()]);
+  const ctx = buildEvaluationContext({ rules, exemptions, ...setup });
   lap("loadMs");
 
   let servers = 0;
@@ -170,13 +140,4 @@ async function refreshAggregates(now: Date): Promise<Record<string, number>> {
   ]);
   const overall = await db().dailyAggregate.findMany({ where: { day, dimension: "all" } });
   return Object.fromEntries(overall.map((a) => [a.state, a.count]));
-}
-
-/** Subscriptions the last finished scan could not read: their servers are not evaluable rather than guessed at. */
-async function inventoryGaps(): Promise<InventoryGap[]> {
-  const scan = await db().scan.findFirst({ where: { status: { in: ["SUCCEEDED", "PARTIAL", "FAILED"] } }, orderBy: { queuedAt: "desc" }, include: { parts: true } });
-  if (!scan) return [];
-  return scan.parts
-    .filter((p) => p.status === "FAILED" && p.splitInto === null)
-    .flatMap((p) => p.subscriptions.map((subscriptionId) => ({ subscriptionId, reason: p.error ?? p.errorCode ?? "the last scan could not read it" })));
 }
