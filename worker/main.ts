@@ -18,7 +18,14 @@ try {
   process.exit(1);
 }
 
-const workers = [startScanProcessor(), startScanPartProcessor(), startScanScheduleProcessor(), startEvaluateProcessor()];
+const processors = {
+  scan: startScanProcessor,
+  "scan-part": startScanPartProcessor,
+  "scan-schedule": startScanScheduleProcessor,
+  evaluate: startEvaluateProcessor,
+} as const;
+const served = env().WORKER_QUEUES?.length ? env().WORKER_QUEUES! : (Object.keys(processors) as (keyof typeof processors)[]);
+const workers = served.map((name) => processors[name]());
 const every = await scheduleScans();
 log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every }, "worker started");
 console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);

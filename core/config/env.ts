@@ -48,6 +48,15 @@ export const envSchema = z
       z.enum(["default", "environment", "workload-identity", "managed-identity", "cli"]).default("default"),
     ),
 
+    // The queues this worker process serves (comma-separated); empty = all. Lets scans and evaluations run on
+    // separate worker pools, and benchmarks measure one kind of job alone.
+    WORKER_QUEUES: opt(
+      z
+        .string()
+        .transform((v) => v.split(",").map((q) => q.trim()).filter(Boolean))
+        .pipe(z.array(z.enum(["scan", "scan-part", "scan-schedule", "evaluate"], { error: "each entry must be one of scan, scan-part, scan-schedule, evaluate" })))
+        .optional(),
+    ),
     // Minutes between scheduled scans; 0 turns the schedule off (scans then run only on demand).
     SCAN_INTERVAL_MINUTES: count(0, 10_080, 60),
     // Subscriptions one scan job inventories together: fewer, larger jobs spend less Resource Graph quota.

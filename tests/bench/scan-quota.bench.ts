@@ -9,7 +9,7 @@ const WINDOW_SECONDS = 5;
 /** The least time N queries take under the quota: the first window's queries go at once, then one window per 15. */
 const quotaAllows = (queries: number) => Math.max(0, Math.ceil(queries / QUERIES_PER_WINDOW) - 1) * WINDOW_SECONDS;
 
-const stack = await startScanBenchStack("scan-quota", { servers: 100_000, subscriptions: 200 }, ["--limits", "on"]);
+const stack = await startScanBenchStack("scan-quota", { servers: 100_000, subscriptions: 200 }, ["--limits", "on"], { queues: "scan,scan-part" });
 process.exitCode = 1;
 try {
   const throttled: number[] = [];

@@ -18,7 +18,12 @@ export interface ScanBenchStack {
   teardown(): Promise<void>;
 }
 
-export async function startScanBenchStack(name: string, fleet: { servers: number; subscriptions: number }, emulatorArgs: string[]): Promise<ScanBenchStack> {
+export async function startScanBenchStack(
+  name: string,
+  fleet: { servers: number; subscriptions: number },
+  emulatorArgs: string[],
+  { queues }: { queues?: string } = {},
+): Promise<ScanBenchStack> {
   const run = `${name.replace(/\W/g, "_")}_${Date.now().toString(36)}`;
   const dbName = `flexguard_bench_${run}`;
   const prefix = `fgbench-${run}`;
@@ -44,6 +49,8 @@ export async function startScanBenchStack(name: string, fleet: { servers: number
     EMULATOR_PRINCIPAL_ID: PRINCIPAL_ID,
     SCAN_INTERVAL_MINUTES: "0",
     AZURE_SUBSCRIPTIONS: "",
+    // Scan benchmarks measure scans alone: the evaluation a scan queues would compete for the same cores.
+    WORKER_QUEUES: queues ?? "",
   };
   // The benchmark process requests scans through core with the same configuration as the worker.
   Object.assign(process.env, workerEnv);

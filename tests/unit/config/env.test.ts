@@ -27,6 +27,12 @@ describe("configuration", () => {
     expect(config.AZURE_SUBSCRIPTIONS).toEqual(["11111111-1111-4111-8111-aaaaaaaaaaaa", "22222222-2222-4222-8222-222222222222"]);
   });
 
+  it("reads the queues a worker serves, and refuses a queue that does not exist", () => {
+    expect(parseEnv({}).WORKER_QUEUES).toBeUndefined();
+    expect(parseEnv({ WORKER_QUEUES: "scan, scan-part" }).WORKER_QUEUES).toEqual(["scan", "scan-part"]);
+    expect(() => parseEnv({ WORKER_QUEUES: "scan,remediate" })).toThrowError(/WORKER_QUEUES: each entry must be one of scan, scan-part, scan-schedule, evaluate/);
+  });
+
   it("names the variable, the reason and the value when one is wrong", () => {
     expect(() => parseEnv({ DATABASE_URL: "mysql://localhost/db" })).toThrowError(ConfigError);
     expect(() => parseEnv({ DATABASE_URL: "mysql://localhost/db" })).toThrowError(
