@@ -1,7 +1,7 @@
 "use client";
 // The overview's trend: compliant, non-compliant and other servers per day, from the daily aggregates.
 import { useEffect, useState } from "react";
-import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 export interface TrendRow {
   day: string;
@@ -20,16 +20,17 @@ export function TrendChart({ data }: { data: TrendRow[] }) {
     <div className="chart" data-testid="trend-chart">
       {mounted ? (
         <ResponsiveContainer width="100%" height={260}>
-          <AreaChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+          <BarChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis dataKey="day" />
             <YAxis allowDecimals={false} />
             <Tooltip />
             <Legend />
-            <Area type="monotone" dataKey="compliant" name="Compliant" stackId="servers" stroke="#1a7f37" fill="#aceebb" isAnimationActive={false} />
-            <Area type="monotone" dataKey="nonCompliant" name="Non-compliant" stackId="servers" stroke="#a40e26" fill="#ffcecb" isAnimationActive={false} />
-            <Area type="monotone" dataKey="other" name="Other states" stackId="servers" stroke="#57606a" fill="#d0d7de" isAnimationActive={false} />
-          </AreaChart>
+            {/* Stacked bars rather than areas: a single day (a fresh installation) still draws. */}
+            <Bar dataKey="compliant" name="Compliant" stackId="servers" fill="#4ac26b" isAnimationActive={false} />
+            <Bar dataKey="nonCompliant" name="Non-compliant" stackId="servers" fill="#d1242f" isAnimationActive={false} />
+            <Bar dataKey="other" name="Other states" stackId="servers" fill="#8c959f" isAnimationActive={false} />
+          </BarChart>
         </ResponsiveContainer>
       ) : (
         <p className="muted">Loading the chart...</p>

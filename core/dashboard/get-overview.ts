@@ -61,8 +61,14 @@ export async function getOverview(actor: Actor, { trendDays = 30, recentLimit = 
 
   const [status, grouped, rules, trendRows, recent, lastScan, lastEvaluation] = await Promise.all([
     fleetStatus(actor),
-    // One pass over the fleet for all three breakdowns.
-    db().$queryRaw<{ dimension: string; key: string | null; state: string; n: bigint }[]>`
+    // Someone who sees every subscription gets the breakdowns the last evaluation stored with its daily aggregates
+    // (the same figures, without a pass over 100,000 servers); a subscription-limited actor gets one pass over its
+    // own servers, since the stored region and rule figures are not split by subscription.
+    actor.subscriptions === null
+      ? db().$queryRaw<{ dimension: string; key: string | null; state: string; n: bigint }[]>`
+          SELECT dimension, key, state, count::bigint AS n FROM daily_aggregate
+          WHERE day = (SELECT max(day) FROM daily_aggregate) AND dimension IN ('subscription', 'region', 'rule')`
+      : db().$queryRaw<{ dimension: string; key: string | null; state: string; n: bigint }[]>`
       SELECT CASE WHEN GROUPING(s.subscription_id) = 0 THEN 'subscription' WHEN GROUPING(s.location) = 0 THEN 'region' ELSE 'rule' END AS dimension,
              coalesce(s.subscription_id, s.location, v.governing_rule_id::text) AS key, ${STATE_SQL} AS state, count(*) AS n
       FROM server s LEFT JOIN server_verdict v ON v.server_id = s.id

@@ -224,6 +224,12 @@ describe("the overview", () => {
     ]);
   });
 
+  it("gives someone who sees every subscription the breakdowns the last evaluation stored", async () => {
+    const overview = await getOverview(everything);
+    expect(overview.bySubscription.find((r) => r.key === subA)).toMatchObject({ servers: 4, nonCompliant: 4, states: { unprotected: 4 } });
+    expect(overview.bySubscription.find((r) => r.key === subC)).toBeUndefined(); // only yesterday's figures name it
+  });
+
   it("sums the trend over the actor's subscriptions within the window", async () => {
     const { trend } = await getOverview(actor, { trendDays: 30 });
     const today = new Date().toISOString().slice(0, 10);
