@@ -4,7 +4,7 @@ import { reportFigure, runBench } from "./harness";
 import { startScanBenchStack } from "./scan-support";
 import { timedScan } from "./scan-support";
 
-const stack = await startScanBenchStack("scan-100k", { servers: 100_000, subscriptions: 200 }, ["--limits", "off"], { queues: "scan,scan-part" });
+const stack = await startScanBenchStack("scan-100k", { servers: 100_000, subscriptions: 200 }, ["--limits", "off"], { queues: "scan,scan-part", maxOldSpaceMiB: 256 });
 process.exitCode = 1;
 try {
   let lastCounts: Record<string, number> = {};
