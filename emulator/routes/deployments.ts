@@ -138,7 +138,10 @@ function putDeployment(context: RequestContext): Reply {
       };
     }
   });
-  const statusUrl = `${context.baseUrl}${rgId}/providers/Microsoft.Resources/deployments/${deploymentName}/operationStatuses/${operationId}?api-version=${context.apiVersion}`;
+  // Names are decoded here; a URL built from them must encode them again, as ARM does (non-ASCII or spaces in a
+  // resource group name would otherwise make a header clients cannot follow).
+  const segment = encodeURIComponent;
+  const statusUrl = `${context.baseUrl}/subscriptions/${segment(subscriptionId!)}/resourceGroups/${segment(resourceGroupName!)}/providers/Microsoft.Resources/deployments/${segment(deploymentName!)}/operationStatuses/${segment(operationId)}?api-version=${context.apiVersion}`;
   return {
     status: existing ? 200 : 201,
     body: deploymentBody(deployment, now),

@@ -96,7 +96,7 @@ export function templateDeploymentFleet() {
   const vaultPrincipalId = randomUUID();
   // Quotes, parentheses and brackets; no non-ASCII letter, although Azure allows them: the emulator sends a
   // deployment's Azure-AsyncOperation URL with the group's name unencoded, which a client cannot follow.
-  const groups = { data: "rg-data", hostile: "rg-o'neil (prod) [x]", backup: "rg-backup" };
+  const groups = { data: "rg-data", hostile: "rg-o'neil (prod) [x] ü", backup: "rg-backup" };
   const rgId = (rg: string) => `/subscriptions/${subscriptionId}/resourceGroups/${rg}`;
   const servers = {
     orders: serverArmId(subscriptionId, groups.data, "pg-orders"),
