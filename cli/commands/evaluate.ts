@@ -1,16 +1,12 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { pollUntil } from "@/core/poll-until";
 import { SYSTEM_ACTOR } from "@/core/auth/actor";
 import { fleetStatus, type FleetStatus } from "@/core/evaluation/fleet-status";
 import { requestEvaluation } from "@/core/evaluation/request-evaluation";
-import { waitForEvaluation } from "@/core/evaluation/wait-for-evaluation";
+import { evaluationFinished, waitForEvaluation } from "@/core/evaluation/wait-for-evaluation";
 import { checkServices } from "@/core/health/check-services";
+import { seconds } from "../options";
 import { isRemote, remoteApi } from "../remote";
-
-const seconds = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
-  return n;
-};
 
 /** flexguard evaluate [--wait] [--json] and flexguard status [--json]. */
 export function registerEvaluateCommands(program: Command): void {
@@ -46,12 +42,7 @@ export function registerEvaluateCommands(program: Command): void {
     });
 }
 
-async function waitRemote(runId: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await remoteApi<{ id: string; status: string; servers: number; changed: number; error: string | null }>("GET", `/api/evaluations/${runId}`);
-    if (run.status === "SUCCEEDED" || run.status === "FAILED") return run;
-    if (Date.now() > deadline) throw new Error(`Evaluation ${runId} did not finish in time (status ${run.status})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+function waitRemote(runId: string, timeoutMs: number) {
+  type RemoteRun = { id: string; status: string; servers: number; changed: number; error: string | null };
+  return pollUntil(`Evaluation ${runId}`, () => remoteApi<RemoteRun>("GET", `/api/evaluations/${runId}`), (run) => evaluationFinished(run.status), { timeoutMs, intervalMs: 1000 });
 }

@@ -1,14 +1,10 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
+import { pollUntil } from "@/core/poll-until";
 import { checkServices } from "@/core/health/check-services";
 import { requestScan } from "@/core/inventory/request-scan";
 import { isFinished, waitForScan, type ScanRecord } from "@/core/inventory/get-scan";
+import { seconds } from "../options";
 import { isRemote, remoteApi } from "../remote";
-
-const seconds = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number of seconds");
-  return n;
-};
 
 /** flexguard scan [--wait] [--json] [--timeout <s>]: asks the worker for an inventory scan. */
 export function registerScanCommand(program: Command): void {
@@ -37,15 +33,9 @@ export function registerScanCommand(program: Command): void {
 
 /** Polls the remote API until the scan finishes. */
 async function waitRemote(scanId: string, timeoutMs: number): Promise<ScanRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const scan = await remoteApi<ScanRecord & { startedAt: string | null; finishedAt: string | null }>("GET", `/api/scans/${scanId}`);
-    if (isFinished(scan.status)) {
-      return { ...scan, startedAt: scan.startedAt ? new Date(scan.startedAt) : null, finishedAt: scan.finishedAt ? new Date(scan.finishedAt) : null };
-    }
-    if (Date.now() > deadline) throw new Error(`Scan ${scanId} did not finish within ${Math.round(timeoutMs / 1000)} s (status ${scan.status})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
+  type RemoteScan = ScanRecord & { startedAt: string | null; finishedAt: string | null };
+  const scan = await pollUntil(`Scan ${scanId}`, () => remoteApi<RemoteScan>("GET", `/api/scans/${scanId}`), (s) => isFinished(s.status), { timeoutMs, intervalMs: 1000 });
+  return { ...scan, startedAt: scan.startedAt ? new Date(scan.startedAt) : null, finishedAt: scan.finishedAt ? new Date(scan.finishedAt) : null };
 }
 
 function summary(scan: ScanRecord) {

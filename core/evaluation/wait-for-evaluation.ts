@@ -1,13 +1,9 @@
 import { db } from "../db/client";
+import { pollUntil } from "../poll-until";
+
+export const evaluationFinished = (status: string) => status === "SUCCEEDED" || status === "FAILED";
 
 /** Polls an evaluation run's row until it finishes or the timeout passes. */
-export async function waitForEvaluation(runId: string, { timeoutMs = 10 * 60_000, intervalMs = 250 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await db().evaluationRun.findUnique({ where: { id: runId } });
-    if (!run) throw new Error(`Evaluation run ${runId} does not exist`);
-    if (run.status === "SUCCEEDED" || run.status === "FAILED") return run;
-    if (Date.now() > deadline) throw new Error(`Evaluation ${runId} did not finish within ${Math.round(timeoutMs / 1000)} s (status ${run.status})`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+export function waitForEvaluation(runId: string, options: { timeoutMs?: number; intervalMs?: number } = {}) {
+  return pollUntil(`Evaluation ${runId}`, () => db().evaluationRun.findUnique({ where: { id: runId } }), (run) => evaluationFinished(run.status), options);
 }

@@ -1,5 +1,6 @@
 import { authorize, inScope, type Actor } from "../auth/actor";
 import { db } from "../db/client";
+import { pollUntil } from "../poll-until";
 
 export type ScanRecord = NonNullable<Awaited<ReturnType<typeof getScan>>>;
 
@@ -16,15 +17,8 @@ export function latestScan() {
 export const isFinished = (status: string) => status === "SUCCEEDED" || status === "PARTIAL" || status === "FAILED";
 
 /** Polls a scan's row until it finishes (Postgres is the truth, not the queue) or the timeout passes. */
-export async function waitForScan(scanId: string, { timeoutMs = 10 * 60_000, intervalMs = 250 } = {}): Promise<ScanRecord> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const scan = await getScan(scanId);
-    if (!scan) throw new Error(`Scan ${scanId} does not exist`);
-    if (isFinished(scan.status)) return scan;
-    if (Date.now() > deadline) throw new Error(`Scan ${scanId} did not finish within ${Math.round(timeoutMs / 1000)} s (status ${scan.status})`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+export function waitForScan(scanId: string, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<ScanRecord> {
+  return pollUntil(`Scan ${scanId}`, () => getScan(scanId), (scan) => isFinished(scan.status), options);
 }
 
 /** Recent scans with their per-subscription outcomes, limited to the actor's subscriptions. */
