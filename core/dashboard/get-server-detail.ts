@@ -1,7 +1,7 @@
 import { authorize, inScope, type Actor } from "../auth/actor";
 import { db } from "../db/client";
 import { AppError } from "../errors";
-import { ROLE } from "../inventory/types";
+import { ROLE, type InventoryServer } from "../inventory/types";
 import type { Verdict } from "../rules/verdict";
 
 const ROLE_NAMES: Readonly<Record<string, string>> = {
@@ -16,22 +16,8 @@ const ROLE_NAMES: Readonly<Record<string, string>> = {
 export const roleName = (roleDefinitionGuid: string): string => ROLE_NAMES[roleDefinitionGuid.toLowerCase()] ?? roleDefinitionGuid;
 
 export interface ServerDetail {
-  server: {
-    id: string;
-    armId: string;
-    name: string;
-    subscriptionId: string;
-    resourceGroup: string;
-    location: string;
-    version: string | null;
-    skuName: string | null;
-    skuTier: string | null;
-    state: string | null;
-    tags: Record<string, string>;
-    firstSeenAt: Date;
-    lastSeenAt: Date;
-    deletedAt: Date | null;
-  };
+  /** The inventory facts, plus when Flexguard first and last saw the server. */
+  server: InventoryServer & { firstSeenAt: Date; lastSeenAt: Date; deletedAt: Date | null };
   /** Null when the server has not been evaluated yet. */
   verdict: {
     state: string;
