@@ -107,6 +107,26 @@ export const envSchema = z
         .default("P1Y"),
     ),
 
+    // Webhook deliveries: attempts per delivery, and the first retry delay (doubling after each failure).
+    WEBHOOK_MAX_ATTEMPTS: count(1, 30, 8),
+    WEBHOOK_RETRY_BASE_MS: count(10, 3_600_000, 30_000),
+    // Seconds a webhook endpoint has to answer before the attempt counts as failed.
+    WEBHOOK_TIMEOUT_SECONDS: count(1, 120, 10),
+    // Exemptions expiring within this window are announced to webhooks (ISO 8601 duration).
+    EXEMPTION_EXPIRY_WARNING: opt(
+      z.string().refine((v) => (isoDurationSeconds(v) ?? 0) > 0, "must be a positive ISO 8601 duration such as P14D").default("P14D"),
+    ),
+
+    // Operations. METRICS_TOKEN: when set, GET /api/metrics needs "Authorization: Bearer <token>"; unset, it is open
+    // only to callers on loopback (a Prometheus next to the app) and otherwise answers 404.
+    METRICS_TOKEN: opt(z.string().min(16, "must be at least 16 characters").optional()),
+    // The worker's HTTP server for /metrics, /healthz and /readyz; 0 turns it off.
+    WORKER_METRICS_PORT: port(9464),
+    WORKER_METRICS_HOST: opt(z.string().default("127.0.0.1")),
+    // OpenTelemetry tracing, off by default; when on, spans are exported over OTLP/HTTP to the endpoint.
+    OTEL_ENABLED: opt(z.enum(["true", "false"], { error: "must be true or false" }).default("false")).transform((v) => v === "true"),
+    OTEL_EXPORTER_OTLP_ENDPOINT: opt(z.url({ error: "must be a URL such as http://otel-collector:4318" }).optional()),
+
     // The CLI talks to a remote Flexguard through its API when both are set (a token from the API tokens page).
     FLEXGUARD_URL: opt(z.url({ error: "must be the URL of a Flexguard web app, e.g. https://flexguard.example.com" }).optional()),
     FLEXGUARD_TOKEN: opt(z.string().startsWith("fgt_", "must be a Flexguard API token (fgt_...)").optional()),
