@@ -20,8 +20,17 @@ export async function collect(stream: Readable): Promise<Buffer> {
 export function readZip(zip: Buffer): ZipEntry[] {
   const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (end < 0) throw new Error("no end of central directory record");
-  const count = zip.readUInt16LE(end + 10);
+  let count = zip.readUInt16LE(end + 10);
   let offset = zip.readUInt32LE(end + 16);
+  // Zip64: the 16- and 32-bit fields are saturated and the real ones sit in the Zip64 end record the locator points at.
+  if (count === 0xffff || offset === 0xffffffff) {
+    const locator = end - 20;
+    if (zip.readUInt32LE(locator) !== 0x07064b50) throw new Error("saturated end record without a Zip64 locator");
+    const record = Number(zip.readBigUInt64LE(locator + 8));
+    if (zip.readUInt32LE(record) !== 0x06064b50) throw new Error("no Zip64 end of central directory record");
+    count = Number(zip.readBigUInt64LE(record + 32));
+    offset = Number(zip.readBigUInt64LE(record + 48));
+  }
   const entries: ZipEntry[] = [];
   for (let i = 0; i < count; i++) {
     if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`bad central directory header at ${offset}`);

@@ -102,14 +102,48 @@ describe("a zip pack of per-server templates", () => {
     await expect(collect(streamZipPack([buildGrant(), broken], server))).rejects.toMatchObject({ code: "VALIDATION_FAILED" });
   });
 
-  // Not asserted: that a paused reader stops the producer. It does not (archiver keeps taking entries; left open in #7),
-  // and a fixed-moment sample of `pulled` passed or failed by timing alone.
-  it("starts arriving before the servers are all read, and stops producing when the reader goes away", async () => {
+  it("produces only what a paused reader's buffers hold, and the rest once it reads on", async () => {
     let pulled = 0;
     function* servers(): Generator<ServerRoleGrant> {
       for (const grant of buildGrants(5000, 20)) {
         pulled++;
         yield grant;
+      }
+    }
+    const stream = streamZipPack(servers(), server);
+    await once(stream, "readable");
+    const first = stream.read() as Buffer | null;
+    expect(first).not.toBeNull();
+    // Nobody reads on. Wait until production stops (pulled unchanged over several samples): a producer that ignored
+    // the reader would only stop at 5,000 servers.
+    let last = -1;
+    let steady = 0;
+    for (const deadline = Date.now() + 10_000; steady < 4 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      steady = pulled === last ? steady + 1 : 0;
+      last = pulled;
+    }
+    expect(steady).toBe(4);
+    expect(pulled).toBeLessThan(200);
+    // What waits for the reader is the stream's buffer (64 KiB) and about one template more, not the pack.
+    expect(stream.readableLength).toBeLessThan(128 * 1024);
+
+    const entries = readZip(Buffer.concat([first!, await collect(stream)]));
+    expect(pulled).toBe(5000);
+    expect(entries).toHaveLength(5003); // every template, the README and the two scripts
+  });
+
+  it("starts arriving before the servers are all read, and stops producing when the reader goes away", async () => {
+    let pulled = 0;
+    let closed = false;
+    function* servers(): Generator<ServerRoleGrant> {
+      try {
+        for (const grant of buildGrants(5000, 20)) {
+          pulled++;
+          yield grant;
+        }
+      } finally {
+        closed = true;
       }
     }
     const stream = streamZipPack(servers(), server);
@@ -122,5 +156,7 @@ describe("a zip pack of per-server templates", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(pulled).toBe(stoppedAt);
     expect(stoppedAt).toBeLessThan(5000);
+    // The source (a database cursor, in production) is closed, not left open.
+    expect(closed).toBe(true);
   });
 });
