@@ -7,6 +7,8 @@ import { checkServices } from "@/core/health/check-services";
 import { scheduleScans } from "@/core/inventory/schedule-scans";
 import { startScanPartProcessor, startScanProcessor, startScanScheduleProcessor } from "./processors/scan";
 import { startEvaluateProcessor } from "./processors/evaluate";
+import { startNotificationScheduleProcessor, startWebhookDeliveryProcessor } from "./processors/webhook-delivery";
+import { scheduleNotifications } from "@/core/notifications/schedule-notifications";
 
 process.env.FLEXGUARD_SERVICE ??= "worker";
 
@@ -23,10 +25,13 @@ const processors = {
   "scan-part": startScanPartProcessor,
   "scan-schedule": startScanScheduleProcessor,
   evaluate: startEvaluateProcessor,
+  "webhook-delivery": startWebhookDeliveryProcessor,
+  "notification-schedule": startNotificationScheduleProcessor,
 } as const;
 const served = env().WORKER_QUEUES?.length ? env().WORKER_QUEUES! : (Object.keys(processors) as (keyof typeof processors)[]);
 const workers = served.map((name) => processors[name]());
 const every = await scheduleScans();
+await scheduleNotifications();
 log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every }, "worker started");
 console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);
 

@@ -54,7 +54,7 @@ export const envSchema = z
       z
         .string()
         .transform((v) => v.split(",").map((q) => q.trim()).filter(Boolean))
-        .pipe(z.array(z.enum(["scan", "scan-part", "scan-schedule", "evaluate"], { error: "each entry must be one of scan, scan-part, scan-schedule, evaluate" })))
+        .pipe(z.array(z.enum(["scan", "scan-part", "scan-schedule", "evaluate", "webhook-delivery", "notification-schedule"], { error: "each entry must be one of scan, scan-part, scan-schedule, evaluate, webhook-delivery, notification-schedule" })))
         .optional(),
     ),
     // Minutes between scheduled scans; 0 turns the schedule off (scans then run only on demand).
