@@ -9,6 +9,7 @@ import { startScanPartProcessor, startScanProcessor, startScanScheduleProcessor 
 import { startEvaluateProcessor } from "./processors/evaluate";
 import { startNotificationScheduleProcessor, startWebhookDeliveryProcessor } from "./processors/webhook-delivery";
 import { scheduleNotifications } from "@/core/notifications/schedule-notifications";
+import { startRemediateItemProcessor, startRemediationReconcileProcessor } from "./processors/remediation";
 
 process.env.FLEXGUARD_SERVICE ??= "worker";
 
@@ -27,6 +28,8 @@ const processors = {
   evaluate: startEvaluateProcessor,
   "webhook-delivery": startWebhookDeliveryProcessor,
   "notification-schedule": startNotificationScheduleProcessor,
+  "remediate-item": startRemediateItemProcessor,
+  "remediation-reconcile": startRemediationReconcileProcessor,
 } as const;
 const served = env().WORKER_QUEUES?.length ? env().WORKER_QUEUES! : (Object.keys(processors) as (keyof typeof processors)[]);
 const workers = served.map((name) => processors[name]());

@@ -5,9 +5,12 @@ import { AppError } from "../errors";
 import { ARM_SCOPE } from "./credential";
 import { FLEXGUARD_VERSION } from "../version";
 import { azureCallRecorderPolicy, resourceGraphQuotaPolicy, ResourceGraphQuota } from "./policies";
+import { armBudgetPolicy, ArmBudgets } from "./arm-budget";
 
 /** One quota tracker per process: Resource Graph's quota belongs to the principal, whichever client asks. */
 export const resourceGraphQuota = new ResourceGraphQuota();
+/** One set of ARM budgets per process, per subscription and kind: the buckets belong to the principal. */
+export const armBudgets = new ArmBudgets();
 
 export interface ArmClientOptions extends CommonClientOptions {
   endpoint: string;
@@ -28,6 +31,7 @@ export function armClientOptions(config: Env = env()): ArmClientOptions {
     additionalPolicies: [
       // perRetry: every attempt spends quota and is a call worth recording.
       { policy: resourceGraphQuotaPolicy(resourceGraphQuota), position: "perRetry" },
+      { policy: armBudgetPolicy(armBudgets), position: "perRetry" },
       { policy: azureCallRecorderPolicy(), position: "perRetry" },
     ],
     ...(config.AZURE_MODE === "emulator" ? { tlsOptions: { ca: emulatorCertificate(config) } } : {}),

@@ -54,7 +54,7 @@ export const envSchema = z
       z
         .string()
         .transform((v) => v.split(",").map((q) => q.trim()).filter(Boolean))
-        .pipe(z.array(z.enum(["scan", "scan-part", "scan-schedule", "evaluate", "webhook-delivery", "notification-schedule"], { error: "each entry must be one of scan, scan-part, scan-schedule, evaluate, webhook-delivery, notification-schedule" })))
+        .pipe(z.array(z.enum(["scan", "scan-part", "scan-schedule", "evaluate", "remediate-item", "remediation-reconcile", "webhook-delivery", "notification-schedule"], { error: "each entry must be one of scan, scan-part, scan-schedule, evaluate, remediate-item, remediation-reconcile, webhook-delivery, notification-schedule" })))
         .optional(),
     ),
     // Minutes between scheduled scans; 0 turns the schedule off (scans then run only on demand).
@@ -63,6 +63,15 @@ export const envSchema = z
     SCAN_SUBSCRIPTIONS_PER_JOB: count(1, 300, 50),
     // Scan jobs one worker process runs at once.
     SCAN_CONCURRENCY: count(1, 32, 4),
+
+    // Remediation runs. How long validation keeps retrying while new role assignments propagate (Azure: up to 30 min).
+    REMEDIATION_PERMISSION_WAIT_SECONDS: count(1, 86_400, 1_800),
+    // An executing item renews its lease; one silent for this long is lost (worker killed) and the reconciler re-enqueues it.
+    REMEDIATION_LEASE_SECONDS: count(2, 3_600, 60),
+    // Seconds between reconciler passes (it also runs at worker start).
+    REMEDIATION_RECONCILE_SECONDS: count(1, 3_600, 30),
+    // Days job history (items and steps of finished runs) is kept; 0 keeps it forever.
+    REMEDIATION_HISTORY_RETENTION_DAYS: count(0, 36_500, 0),
 
     // Signs session cookies. Unset: npm start generates one and keeps it in .flexguard/auth-secret.
     AUTH_SECRET: opt(z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)").optional()),

@@ -3,10 +3,12 @@ export { defineQueue, type QueueDefinition } from "./define-queue";
 export { scanQueue, scanPartQueue, scanScheduleQueue, type ScanJob, type ScanPartJob } from "./scan";
 export { evaluateQueue, type EvaluateJob } from "./evaluate";
 export { webhookDeliveryQueue, notificationScheduleQueue, type WebhookDeliveryJob } from "./webhook-delivery";
+export { remediateItemQueue, remediationReconcileQueue, type RemediateItemJob } from "./remediation";
 export { enqueue, enqueueMany } from "./enqueue";
 export { producer, closeProducers, workerConnection, producerConnection } from "./connection";
 
 import { scanQueue, scanPartQueue, scanScheduleQueue } from "./scan";
 import { evaluateQueue } from "./evaluate";
 import { webhookDeliveryQueue, notificationScheduleQueue } from "./webhook-delivery";
-export const allQueues = [scanQueue, scanPartQueue, scanScheduleQueue, evaluateQueue, webhookDeliveryQueue, notificationScheduleQueue] as const;
+import { remediateItemQueue, remediationReconcileQueue } from "./remediation";
+export const allQueues = [scanQueue, scanPartQueue, scanScheduleQueue, evaluateQueue, webhookDeliveryQueue, notificationScheduleQueue, remediateItemQueue, remediationReconcileQueue] as const;
