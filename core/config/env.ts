@@ -136,6 +136,14 @@ export const envSchema = z
     OTEL_ENABLED: opt(z.enum(["true", "false"], { error: "must be true or false" }).default("false")).transform((v) => v === "true"),
     OTEL_EXPORTER_OTLP_ENDPOINT: opt(z.url({ error: "must be a URL such as http://otel-collector:4318" }).optional()),
 
+    // How long an approval of a remediation plan stays valid: a plan not started within it needs approving again.
+    PLAN_APPROVAL_VALIDITY: opt(
+      z
+        .string()
+        .refine((v) => (isoDurationSeconds(v) ?? 0) > 0, "must be a positive ISO 8601 duration such as PT24H, PT8H or P2D")
+        .default("PT24H"),
+    ),
+
     // The CLI talks to a remote Flexguard through its API when both are set (a token from the API tokens page).
     FLEXGUARD_URL: opt(z.url({ error: "must be the URL of a Flexguard web app, e.g. https://flexguard.example.com" }).optional()),
     FLEXGUARD_TOKEN: opt(z.string().startsWith("fgt_", "must be a Flexguard API token (fgt_...)").optional()),
