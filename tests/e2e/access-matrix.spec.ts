@@ -59,7 +59,7 @@ const only = (allowed: Caller[], status: number): Record<Caller, number> =>
   Object.fromEntries(CALLERS.map((c) => [c, c === "anonymous" ? 401 : allowed.includes(c) ? status : 403])) as Record<Caller, number>;
 
 /** Server ids for the dashboard's rows, filled in once the fleet is scanned and the scoped operator limited. */
-const dashboardServers = { inScope: "", outOfScope: "" };
+const dashboardServers = { inScope: "", outOfScope: "", withTemplate: "", outOfScopeWithTemplate: "" };
 
 const MATRIX: Row[] = [
   { method: "GET", route: "/api/me", path: () => "/api/me", expect: everyone(200) },
@@ -72,6 +72,10 @@ const MATRIX: Row[] = [
   { method: "GET", route: "/api/servers/export", path: () => "/api/servers/export?state=non_compliant", expect: everyone(200) },
   // A server in the scoped operator's subscription; one outside it is checked with the scope below.
   { method: "GET", route: "/api/servers/[serverId]", path: () => `/api/servers/${dashboardServers.inScope}`, expect: everyone(200) },
+  // Every role may download templates, of servers in its subscriptions (a server of the scoped operator's subscription
+  // whose template can be built; out of scope checked below).
+  { method: "GET", route: "/api/servers/[serverId]/template", path: () => `/api/servers/${dashboardServers.withTemplate}/template`, expect: everyone(200) },
+  { method: "GET", route: "/api/templates/pack", path: (ids) => `/api/templates/pack?format=zip&subscription=${ids.subscriptionId}`, expect: everyone(200) },
   { method: "POST", route: "/api/evaluations", path: () => "/api/evaluations", body: () => ({}), expect: only(["operator", "admin", "scoped-operator"], 201) },
   { method: "GET", route: "/api/evaluations/[runId]", path: (ids) => `/api/evaluations/${ids.runId}`, expect: everyone(200) },
   { method: "GET", route: "/api/tokens", path: () => "/api/tokens", expect: everyone(200) },
@@ -129,6 +133,19 @@ test("every caller gets exactly the access its role and scope allow", async () =
   const serverIds = servers.items as unknown as { id: string; subscriptionId: string }[];
   dashboardServers.inScope = serverIds.find((s) => s.subscriptionId === subscription)!.id;
   dashboardServers.outOfScope = serverIds.find((s) => s.subscriptionId !== subscription)!.id;
+  // Servers whose template can be built (evaluated, with a vault identity), once the first evaluation is done.
+  const withTemplate = async (inSubscription: boolean) => {
+    let found = "";
+    await expect(async () => {
+      for (const s of serverIds.filter((x) => (x.subscriptionId === subscription) === inSubscription)) {
+        if ((await admin.get(`/api/servers/${s.id}/template`)).status() === 200) return void (found = s.id);
+      }
+      throw new Error("no server with a template yet");
+    }).toPass({ timeout: 60_000 });
+    return found;
+  };
+  dashboardServers.withTemplate = await withTemplate(true);
+  dashboardServers.outOfScopeWithTemplate = await withTemplate(false);
   const scopedId = users.find((u) => u.username === "scoped-operator")!.id;
   expect((await admin.patch(`/api/users/${scopedId}`, { data: { subscriptions: [subscription] } })).status()).toBe(200);
 
@@ -173,6 +190,15 @@ test("every caller gets exactly the access its role and scope allow", async () =
   // A server outside its subscription reads as missing to the scoped operator, and is there for everyone else.
   expect((await clients.get("scoped-operator")!.get(`/api/servers/${dashboardServers.outOfScope}`)).status()).toBe(404);
   expect((await clients.get("viewer")!.get(`/api/servers/${dashboardServers.outOfScope}`)).status()).toBe(200);
+  // Templates follow the same scope: another subscription's server is missing, and its pack holds no template.
+  expect((await clients.get("scoped-operator")!.get(`/api/servers/${dashboardServers.outOfScopeWithTemplate}/template`)).status()).toBe(404);
+  expect((await clients.get("viewer")!.get(`/api/servers/${dashboardServers.outOfScopeWithTemplate}/template`)).status()).toBe(200);
+  const otherSubscription = serverIds.find((s) => s.id === dashboardServers.outOfScopeWithTemplate)!.subscriptionId;
+  const foreignPack = await clients.get("scoped-operator")!.get(`/api/templates/pack?format=zip&subscription=${otherSubscription}`);
+  expect(foreignPack.status()).toBe(200);
+  expect((await foreignPack.body()).includes(`/${otherSubscription}/`)).toBe(false);
+  const ownPack = await clients.get("scoped-operator")!.get(`/api/templates/pack?format=zip&subscription=${subscription}`);
+  expect((await ownPack.body()).includes(`/${subscription}/`)).toBe(true);
 });
 
 test("changes with a session cookie from another site are refused; tokens need no Origin", async () => {
