@@ -26,6 +26,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <a href="/tokens">API tokens</a>
               {roleCan(actor.role, "users:manage") ? <a href="/admin/users">Users</a> : null}
               {roleCan(actor.role, "audit:read") ? <a href="/admin/audit">Audit log</a> : null}
+              {roleCan(actor.role, "settings:write") ? <a href="/admin/webhooks">Webhooks</a> : null}
             </nav>
           ) : (
             <span className="tagline">Backup protection for PostgreSQL flexible servers</span>

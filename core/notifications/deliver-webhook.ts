@@ -20,11 +20,11 @@ const retryableStatus = (status: number) => status === 408 || status === 429 || 
  * AppError for network errors, timeouts, 408, 429 and 5xx (the queue retries with backoff) and a permanent one for
  * other answers. The row always reflects the last attempt; webhook_attempt keeps each one.
  */
-export async function deliverWebhook(deliveryId: string, { attempt, maxAttempts }: DeliveryAttempt): Promise<"delivered" | "skipped"> {
+export async function deliverWebhook(deliveryId: string, { attempt, maxAttempts }: DeliveryAttempt, { ignoreDisabled = false } = {}): Promise<"delivered" | "skipped"> {
   const delivery = await db().webhookDelivery.findUnique({ where: { id: deliveryId }, include: { webhook: true } });
   if (!delivery || delivery.status === "delivered") return "skipped";
   const logger = log().child({ webhookId: delivery.webhookId, deliveryId, event: delivery.event, attempt });
-  if (!delivery.webhook.enabled) {
+  if (!delivery.webhook.enabled && !ignoreDisabled) {
     await db().webhookDelivery.update({ where: { id: deliveryId }, data: { status: "failed", lastError: "the webhook is disabled" } });
     return "skipped";
   }

@@ -1,6 +1,6 @@
 // The notifications Flexguard sends to webhooks: one discriminated union, shared by the callers of notify()
 // and the formatters (JSON, Slack, Teams).
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { z } from "zod";
 
 export const notificationTypes = ["plan.awaiting_approval", "run.finished", "run.paused", "servers.drifted", "exemptions.expiring"] as const;
@@ -54,8 +54,18 @@ export type NotificationEvent =
       exemptions: { id: string; target: string; reason: string; expiresAt: string }[];
     };
 
+/** Sent only by an admin's "send test" to one webhook; not an event anyone subscribes to, so notify() never takes it. */
+export interface WebhookTestEvent {
+  type: "webhook.test";
+  webhookName: string;
+  requestedBy: string;
+}
+
+/** Whatever a delivery can carry. */
+export type DeliveredEvent = NotificationEvent | WebhookTestEvent;
+
 /** What makes two events the same notification: the same key is delivered to a webhook once. */
-export function dedupeKey(event: NotificationEvent): string {
+export function dedupeKey(event: DeliveredEvent): string {
   switch (event.type) {
     case "plan.awaiting_approval":
       return `${event.type}:${event.planId}:${event.revision}`;
@@ -65,6 +75,8 @@ export function dedupeKey(event: NotificationEvent): string {
       return `${event.type}:${event.planId}:${event.pausedAt}`;
     case "servers.drifted":
       return `${event.type}:${event.evaluationRunId}`;
+    case "webhook.test":
+      return `${event.type}:${randomUUID()}`;
     case "exemptions.expiring":
       // The same set of expiring exemptions is announced once, however often the schedule looks.
       // Hashed: the unique index on (webhook, key) cannot hold a long list.

@@ -1,7 +1,7 @@
 // Renders a notification for its webhook's format: our JSON envelope, a Slack message (text + blocks), or a
 // Microsoft Teams message carrying an Adaptive Card (what Teams' incoming-webhook workflows accept).
 import type { NotificationEnvelope } from "./notify";
-import type { NotificationEvent } from "./events";
+import type { DeliveredEvent } from "./events";
 
 export const webhookFormats = ["json", "slack", "teams"] as const;
 export type WebhookFormat = (typeof webhookFormats)[number];
@@ -24,7 +24,7 @@ function countsFacts(counts: Record<string, number>): [string, string][] {
 }
 
 /** Title, sentence, facts and a link back to Flexguard for one event. */
-export function describeEvent(event: NotificationEvent, baseUrl: string): Message {
+export function describeEvent(event: DeliveredEvent, baseUrl: string): Message {
   const base = baseUrl.replace(/\/$/, "");
   switch (event.type) {
     case "plan.awaiting_approval":
@@ -58,6 +58,14 @@ export function describeEvent(event: NotificationEvent, baseUrl: string): Messag
         facts: [["Servers", String(event.count)]],
         lines: event.servers.map((s) => `${s.name} (${s.fromState} → ${s.toState})`),
         link: `${base}/servers?state=${encodeURIComponent("non_compliant")}`,
+      };
+    case "webhook.test":
+      return {
+        title: "Flexguard test notification",
+        text: `${event.requestedBy} sent a test notification to webhook "${event.webhookName}". It works.`,
+        facts: [],
+        lines: [],
+        link: `${base}/admin/webhooks`,
       };
     case "exemptions.expiring":
       return {

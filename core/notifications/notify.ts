@@ -4,16 +4,16 @@ import { db, type Prisma } from "../db/client";
 import { log } from "../log";
 import { enqueueMany } from "../queues/enqueue";
 import { webhookDeliveryQueue } from "../queues/webhook-delivery";
-import { dedupeKey, type NotificationEvent } from "./events";
+import { dedupeKey, type DeliveredEvent, type NotificationEvent } from "./events";
 
 export type { NotificationEvent, NotificationType } from "./events";
 
 /** The JSON body of a `json` webhook, stored with the delivery so every retry sends the same thing. */
 export interface NotificationEnvelope {
   id: string;
-  event: NotificationEvent["type"];
+  event: DeliveredEvent["type"];
   occurredAt: string;
-  data: NotificationEvent;
+  data: DeliveredEvent;
 }
 
 /**

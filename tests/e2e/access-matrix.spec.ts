@@ -32,6 +32,9 @@ interface Ids {
   deletableExemptionId: string;
   /** The subscription the scoped operator is limited to. */
   subscriptionId: string;
+  /** A webhook the admin made before the loop, and one made fresh for each caller of the delete row. */
+  webhookId: string;
+  deletableWebhookId: string;
 }
 
 // Rules the rows create: valid, naming no vault or policy, each with its own name and precedence order.
@@ -50,6 +53,8 @@ const matrixExemption = (subscriptionId: string) => ({
   justification: "Access matrix",
   expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
 });
+// Points at the discard port: nothing listens, so the test send fails fast without reaching anything.
+const matrixWebhook = () => ({ name: `matrix-hook-${Date.now()}-${Math.random().toString(36).slice(2)}`, url: "http://127.0.0.1:9/hook", format: "json" });
 const writers: Caller[] = ["operator", "admin"];
 const scopedWriters: Caller[] = ["operator", "admin", "scoped-operator"];
 
@@ -99,6 +104,13 @@ const MATRIX: Row[] = [
   { method: "GET", route: "/api/exemptions", path: () => "/api/exemptions?status=all", expect: everyone(200) },
   { method: "POST", route: "/api/exemptions", path: () => "/api/exemptions", body: (ids) => matrixExemption(ids.subscriptionId), expect: only(scopedWriters, 201) },
   { method: "DELETE", route: "/api/exemptions/[exemptionId]", path: (ids) => `/api/exemptions/${ids.deletableExemptionId}`, expect: only(scopedWriters, 204) },
+  { method: "GET", route: "/api/webhooks", path: () => "/api/webhooks", expect: only(["admin"], 200) },
+  { method: "POST", route: "/api/webhooks", path: () => "/api/webhooks", body: () => matrixWebhook(), expect: only(["admin"], 201) },
+  { method: "GET", route: "/api/webhooks/[webhookId]", path: (ids) => `/api/webhooks/${ids.webhookId}`, expect: only(["admin"], 200) },
+  { method: "PATCH", route: "/api/webhooks/[webhookId]", path: (ids) => `/api/webhooks/${ids.webhookId}`, body: () => ({ enabled: false }), expect: only(["admin"], 200) },
+  { method: "DELETE", route: "/api/webhooks/[webhookId]", path: (ids) => `/api/webhooks/${ids.deletableWebhookId}`, expect: only(["admin"], 204) },
+  { method: "POST", route: "/api/webhooks/[webhookId]/test", path: (ids) => `/api/webhooks/${ids.webhookId}/test`, expect: only(["admin"], 200) },
+  { method: "GET", route: "/api/webhooks/[webhookId]/deliveries", path: (ids) => `/api/webhooks/${ids.webhookId}/deliveries`, expect: only(["admin"], 200) },
 ];
 
 /** Every (method, route) the app serves, read from app/api/**\/route.ts. */
@@ -163,6 +175,7 @@ test("every caller gets exactly the access its role and scope allow", async () =
     return (await answer.json()) as { id: string };
   };
   const fixtureRule = await created(admin.post("/api/rules", { data: FIXTURE_RULE }));
+  const fixtureWebhook = await created(admin.post("/api/webhooks", { data: matrixWebhook() }));
   const results: string[] = [];
   for (const row of MATRIX) {
     for (const caller of CALLERS) {
@@ -170,9 +183,11 @@ test("every caller gets exactly the access its role and scope allow", async () =
       const adminToken = (await (await admin.post("/api/tokens", { data: { name: "matrix-admin", role: "viewer" } })).json()) as { id: string };
       const deletableRuleId = row.method === "DELETE" && row.route === "/api/rules/[ruleId]" ? (await created(admin.post("/api/rules", { data: matrixRule() }))).id : "";
       const deletableExemptionId = row.method === "DELETE" && row.route === "/api/exemptions/[exemptionId]" ? (await created(admin.post("/api/exemptions", { data: matrixExemption(subscription) }))).id : "";
+      const deletableWebhookId = row.method === "DELETE" && row.route === "/api/webhooks/[webhookId]" ? (await created(admin.post("/api/webhooks", { data: matrixWebhook() }))).id : "";
       const ids: Ids = {
         scanId: scan.scanId, runId: evaluation.runId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id,
         ruleId: fixtureRule.id, deletableRuleId, deletableExemptionId, subscriptionId: subscription,
+        webhookId: fixtureWebhook.id, deletableWebhookId,
       };
       const res = await clients.get(caller)!.fetch(row.path(ids), { method: row.method, ...(row.body ? { data: row.body(ids) } : {}) });
       let status = res.status();
