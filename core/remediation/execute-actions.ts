@@ -195,10 +195,13 @@ async function protectServer(action: Extract<PlanAction, { kind: "protectServer"
 
   await runStep(ctx.item, "createBackupInstance", "createBackupInstance", async () => {
     const existing = await getOrUndefined(() => dp.backupInstances.get(v.resourceGroup, v.name, action.backupInstanceName));
-    if (existing) return { outcome: "exists", detail: { backupInstanceArmId: existing.id ?? targetId } };
+    const state = existing?.properties.currentProtectionState ?? "";
+    if (existing && /^(ProtectionConfigured|ConfiguringProtection|UpdatingProtection)$/.test(state))
+      return { outcome: "exists", detail: { backupInstanceArmId: existing.id ?? targetId } };
+    // Absent, or left failed by an earlier attempt: PUT the same name (configuring it again never makes a second one).
     const poller = await dp.backupInstances.beginCreateOrUpdate(v.resourceGroup, v.name, action.backupInstanceName, { properties: body });
     await poller.pollUntilDone();
-    return { outcome: "created", detail: { backupInstanceArmId: targetId } };
+    return { outcome: existing ? `reconfigured (was ${state})` : "created", detail: { backupInstanceArmId: targetId } };
   });
 
   await runStep(ctx.item, "waitForProtection", "waitForProtection", async () => {

@@ -69,7 +69,7 @@ export async function dispatchPlan(planId: string): Promise<number> {
       let status = plan.status;
 
       if (status === "RUNNING") {
-        // Canary: its items run alone; any of them failing pauses the run before the rest start.
+        // Canary: its items run alone; once all ended, any of them failed pauses the run before the rest start.
         const [canary] = await tx.$queryRaw<{ open: bigint; bad: bigint }[]>`
           SELECT count(*) FILTER (WHERE status IN ('PENDING', 'RUNNING')) AS open, count(*) FILTER (WHERE status IN ('FAILED', 'STALE')) AS bad
           FROM remediation_item WHERE plan_id = ${planId}::uuid AND canary`;
@@ -78,7 +78,7 @@ export async function dispatchPlan(planId: string): Promise<number> {
         const finished = finishedOf(before.byStatus) - (baseline?.finished ?? 0);
         let pauseReason: string | undefined;
         // Once a person resumed the run (baseline set), they have seen the canary's failures: the rest may go.
-        if (Number(canary?.bad ?? 0) > 0 && !baseline)
+        if (!canaryOpen && Number(canary?.bad ?? 0) > 0 && !baseline)
           pauseReason = `canary failed: ${canary!.bad} canary item(s) failed or were stale`;
         else if (finished >= options.failureMinItems && failed > 0 && (failed * 100) / finished >= options.failureThresholdPercent)
           pauseReason = `failure threshold reached: ${failed} of ${finished} items failed`;
