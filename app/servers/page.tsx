@@ -163,7 +163,7 @@ export default async function ServersPage({ searchParams }: { searchParams: Prom
         </p>
       ) : (
         <>
-          <ServersTable rows={rows} sort={query.sort} dir={query.dir} baseQuery={params.toString()} />
+          <ServersTable rows={rows} sort={query.sort} dir={query.dir} baseQuery={params.toString()} filterQuery={filterParams(params).toString()} total={result.total} />
           <nav className="pager" aria-label="Pages">
             {query.page > 1 ? <Link href={pageHref(query.page - 1)}>Previous</Link> : null}
             <span>
@@ -175,4 +175,11 @@ export default async function ServersPage({ searchParams }: { searchParams: Prom
       )}
     </>
   );
+}
+
+/** The filters of the view only (no sort or page): the selection a bulk action acts on. */
+function filterParams(params: URLSearchParams): URLSearchParams {
+  const filters = new URLSearchParams(params);
+  for (const key of ["sort", "dir", "page", "pageSize"]) filters.delete(key);
+  return filters;
 }

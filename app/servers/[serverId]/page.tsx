@@ -6,6 +6,8 @@ import { notFound } from "next/navigation";
 import { getServerDetail, type ServerDetail } from "@/core/dashboard/get-server-detail";
 import { AppError } from "@/core/errors";
 import type { RemediationAction } from "@/core/rules/verdict";
+import { bashQuote } from "@/core/templates/pack-instructions";
+import { serverTemplateDownload } from "@/core/templates/template-downloads";
 import { requirePageActor } from "../../_lib/actor";
 import { formatTime, stateLabel } from "../../_components/format";
 import { StateBadge } from "../../_components/state-badge";
@@ -25,6 +27,9 @@ export default async function ServerPage({ params }: { params: Promise<{ serverI
   const { server, verdict, backupInstances, vaultIdentities, timeline } = detail;
   const tags = Object.entries(server.tags);
   const actions = verdict?.detail.remediation?.actions ?? [];
+  // Roles the vault identity lacks: the template that grants them, for whoever may assign roles there.
+  const needsRoles = actions.some((a) => a.kind === "assignRole");
+  const template = needsRoles ? await serverTemplateDownload(actor, server.id).catch((err: unknown) => (err instanceof AppError ? err : Promise.reject(err))) : null;
 
   return (
     <>
@@ -135,6 +140,40 @@ export default async function ServerPage({ params }: { params: Promise<{ serverI
           )}
         </section>
       </div>
+
+      {template ? (
+        <section aria-labelledby="template">
+          <h2 id="template">Role assignment template</h2>
+          {template instanceof AppError ? (
+            <p className="error" data-testid="template-error">
+              {template.message}
+            </p>
+          ) : (
+            <>
+              <p>
+                {verdict?.detail.remediation?.needsRolesFlexguardCannotAssign
+                  ? "Flexguard's principal may not assign these roles. Someone who may (Owner, User Access Administrator or Role Based Access Control Administrator on the resource group) deploys this template to the server's resource group; then revalidate."
+                  : "Deploying this template to the server's resource group grants the vault identity the roles it lacks."}{" "}
+                It creates {template.roleAssignmentCount} role assignment{template.roleAssignmentCount === 1 ? "" : "s"}; deploying it again changes nothing.
+              </p>
+              <p>
+                <a href={`/api/servers/${server.id}/template`} download className="button" data-testid="download-template">
+                  Download template
+                </a>{" "}
+                <span className="mono">
+                  az deployment group create --subscription {server.subscriptionId} --resource-group {bashQuote(server.resourceGroup)} --template-file {bashQuote(template.fileName)}
+                </span>
+              </p>
+              <details>
+                <summary>Preview {template.fileName}</summary>
+                <pre className="template-preview" data-testid="template-preview">
+                  {template.json}
+                </pre>
+              </details>
+            </>
+          )}
+        </section>
+      ) : null}
 
       <section aria-labelledby="protection">
         <h2 id="protection">Backup instances</h2>
