@@ -35,6 +35,11 @@ interface Ids {
   /** A webhook the admin made before the loop, and one made fresh for each caller of the delete row. */
   webhookId: string;
   deletableWebhookId: string;
+  /** A plan the operator drafted before the loop (in the scoped operator's subscription), and one drafted fresh for
+   * each caller of the rows that change a plan's state (submitted too, for approve and reject), with its hash. */
+  planId: string;
+  freshPlanId: string;
+  freshPlanHash: string;
 }
 
 // Rules the rows create: valid, naming no vault or policy, each with its own name and precedence order.
@@ -56,6 +61,9 @@ const matrixExemption = (subscriptionId: string) => ({
 // Points at the discard port: nothing listens, so the test send fails fast without reaching anything.
 const matrixWebhook = () => ({ name: `matrix-hook-${Date.now()}-${Math.random().toString(36).slice(2)}`, url: "http://127.0.0.1:9/hook", format: "json" });
 const writers: Caller[] = ["operator", "admin"];
+const approvers: Caller[] = ["approver", "admin"];
+// Plans over the scoped operator's subscription, which an enforce-mode rule governs (made before the loop).
+const matrixPlan = (subscription: string) => ({ name: `matrix-plan-${Date.now()}`, selection: { kind: "filter", filter: { subscription } } });
 const scopedWriters: Caller[] = ["operator", "admin", "scoped-operator"];
 
 const everyone = (status: number, anonymous = 401): Record<Caller, number> =>
@@ -111,6 +119,15 @@ const MATRIX: Row[] = [
   { method: "DELETE", route: "/api/webhooks/[webhookId]", path: (ids) => `/api/webhooks/${ids.deletableWebhookId}`, expect: only(["admin"], 204) },
   { method: "POST", route: "/api/webhooks/[webhookId]/test", path: (ids) => `/api/webhooks/${ids.webhookId}/test`, expect: only(["admin"], 200) },
   { method: "GET", route: "/api/webhooks/[webhookId]/deliveries", path: (ids) => `/api/webhooks/${ids.webhookId}/deliveries`, expect: only(["admin"], 200) },
+  { method: "GET", route: "/api/plans", path: () => "/api/plans?status=draft", expect: everyone(200) },
+  { method: "POST", route: "/api/plans", path: () => "/api/plans", body: (ids) => matrixPlan(ids.subscriptionId), expect: only(scopedWriters, 201) },
+  { method: "GET", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.planId}?pageSize=5`, expect: everyone(200) },
+  { method: "PATCH", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.freshPlanId}`, body: () => ({ revision: 1, name: "matrix renamed" }), expect: only(scopedWriters, 200) },
+  { method: "DELETE", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.freshPlanId}`, expect: only(scopedWriters, 204) },
+  { method: "POST", route: "/api/plans/[planId]/submit", path: (ids) => `/api/plans/${ids.freshPlanId}/submit`, body: () => ({}), expect: only(scopedWriters, 200) },
+  // Drafted and submitted by the operator: an approver or admin decides; nobody else may.
+  { method: "POST", route: "/api/plans/[planId]/approve", path: (ids) => `/api/plans/${ids.freshPlanId}/approve`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
+  { method: "POST", route: "/api/plans/[planId]/reject", path: (ids) => `/api/plans/${ids.freshPlanId}/reject`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
 ];
 
 /** Every (method, route) the app serves, read from app/api/**\/route.ts. */
@@ -176,6 +193,17 @@ test("every caller gets exactly the access its role and scope allow", async () =
   };
   const fixtureRule = await created(admin.post("/api/rules", { data: FIXTURE_RULE }));
   const fixtureWebhook = await created(admin.post("/api/webhooks", { data: matrixWebhook() }));
+  // Plans are drafted from non-compliant servers of enforce-mode rules: the fixture rule's requirement, enforced
+  // in the scoped operator's subscription (the same requirement, so no server changes state).
+  const enforceRule = await created(admin.post("/api/rules", { data: { ...matrixRule(), mode: "enforce", order: 800_000, scope: { subscriptions: [subscription] } } }));
+  await expect(async () => {
+    await admin.post("/api/evaluations", { data: {} });
+    const governed = (await (await admin.get(`/api/servers?rule=${enforceRule.id}&state=non_compliant&pageSize=1`)).json()) as { total: number };
+    expect(governed.total).toBeGreaterThan(0);
+  }).toPass({ timeout: 60_000 });
+  const operatorClient = clients.get("operator")!;
+  const fixturePlan = await created(operatorClient.post("/api/plans", { data: matrixPlan(subscription) }));
+  const PLAN_STATE_ROWS = ["PATCH /api/plans/[planId]", "DELETE /api/plans/[planId]", "POST /api/plans/[planId]/submit", "POST /api/plans/[planId]/approve", "POST /api/plans/[planId]/reject"];
   const results: string[] = [];
   for (const row of MATRIX) {
     for (const caller of CALLERS) {
@@ -184,10 +212,16 @@ test("every caller gets exactly the access its role and scope allow", async () =
       const deletableRuleId = row.method === "DELETE" && row.route === "/api/rules/[ruleId]" ? (await created(admin.post("/api/rules", { data: matrixRule() }))).id : "";
       const deletableExemptionId = row.method === "DELETE" && row.route === "/api/exemptions/[exemptionId]" ? (await created(admin.post("/api/exemptions", { data: matrixExemption(subscription) }))).id : "";
       const deletableWebhookId = row.method === "DELETE" && row.route === "/api/webhooks/[webhookId]" ? (await created(admin.post("/api/webhooks", { data: matrixWebhook() }))).id : "";
+      let fresh = { id: "", contentHash: "" };
+      if (PLAN_STATE_ROWS.includes(`${row.method} ${row.route}`)) {
+        fresh = (await created(operatorClient.post("/api/plans", { data: matrixPlan(subscription) }))) as unknown as typeof fresh;
+        if (row.route.endsWith("/approve") || row.route.endsWith("/reject")) expect((await operatorClient.post(`/api/plans/${fresh.id}/submit`, { data: {} })).status()).toBe(200);
+      }
       const ids: Ids = {
         scanId: scan.scanId, runId: evaluation.runId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id,
         ruleId: fixtureRule.id, deletableRuleId, deletableExemptionId, subscriptionId: subscription,
         webhookId: fixtureWebhook.id, deletableWebhookId,
+        planId: fixturePlan.id, freshPlanId: fresh.id, freshPlanHash: fresh.contentHash,
       };
       const res = await clients.get(caller)!.fetch(row.path(ids), { method: row.method, ...(row.body ? { data: row.body(ids) } : {}) });
       let status = res.status();
