@@ -10,6 +10,7 @@ import type { Verdict } from "../rules/verdict";
 import type { InventoryServer } from "../inventory/types";
 import { loadInventorySetup } from "./load-inventory-setup";
 import { loadExemptions, loadRules } from "./load-rules";
+import { notifyDrift } from "../notifications/notify-drift";
 
 const BATCH = 5_000;
 
@@ -37,6 +38,8 @@ export async function runEvaluation(runId: string, { attempt, maxAttempts }: { a
       data: { status: "SUCCEEDED", finishedAt: new Date(), servers: result.servers, changed: result.changed, counts: result.counts, ruleRevisions: result.ruleRevisions },
     });
     log().info({ runId, servers: result.servers, changed: result.changed, ms: Date.now() - started }, "evaluation finished");
+    // After the run is recorded: a notification failure never fails the evaluation (notify() logs and goes on).
+    await notifyDrift(runId).catch((err: Error) => log().error({ runId, err: err.message }, "drift notification failed"));
     return { runId, servers: result.servers, changed: result.changed, counts: result.counts, durationMs: Date.now() - started };
   } catch (err) {
     const retry = attempt < maxAttempts;
