@@ -20,19 +20,24 @@ export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput
   const item = await db().remediationItem.findUnique({ where: { id: itemId } });
   if (!item || item.planId !== planId || item.status !== "RUNNING" || item.attempts !== dispatch) return;
   const leaseMs = env().REMEDIATION_LEASE_SECONDS * 1000;
-  const renew = () => db().remediationItem.updateMany({ where: { id: itemId, status: "RUNNING" }, data: { leaseUntil: new Date(Date.now() + leaseMs) } });
+  const renew = () => db().remediationItem.updateMany({ where: { id: itemId, status: "RUNNING", attempts: dispatch }, data: { leaseUntil: new Date(Date.now() + leaseMs) } });
   await renew();
   const heartbeat = setInterval(() => void renew().catch(() => {}), Math.max(500, leaseMs / 4));
 
   let planStatus = "RUNNING";
   let checkedAt = 0;
+  let owned = true;
   const shouldStop = async () => {
     if (Date.now() - checkedAt > 1_000) {
-      const plan = await db().remediationPlan.findUnique({ where: { id: planId }, select: { status: true } });
-      planStatus = plan?.status ?? "CANCELLED";
+      const [row] = await db().$queryRaw<{ plan_status: string; attempts: number; status: string }[]>`
+        SELECT p.status::text AS plan_status, i.attempts, i.status::text AS status
+        FROM remediation_item i JOIN remediation_plan p ON p.id = i.plan_id WHERE i.id = ${itemId}::uuid`;
+      planStatus = row?.plan_status ?? "CANCELLED";
+      // Taken over by the reconciler (this worker looked dead) or finished elsewhere: stop without recording anything.
+      owned = !!row && row.attempts === dispatch && row.status === "RUNNING";
       checkedAt = Date.now();
     }
-    return planStatus !== "RUNNING";
+    return planStatus !== "RUNNING" || !owned;
   };
 
   try {

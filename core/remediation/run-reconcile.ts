@@ -1,6 +1,6 @@
 // The reconciler: Postgres holds every decision, Redis only carries work. After a worker was killed or Redis
-// lost its data, it rebuilds the queue from the plans: items whose lease expired are enqueued again (the same job
-// id, so a job still in Redis is not doubled), and every running plan is dispatched.
+// lost its data, it rebuilds the queue from the plans: items whose lease expired are enqueued again, and every
+// running plan is dispatched (which starts PENDING items, whatever Redis lost of them).
 import { db } from "../db/client";
 import { env } from "../config/env";
 import { log } from "../log";
@@ -20,9 +20,11 @@ export interface ReconcileResult {
 
 export async function reconcileRuns(): Promise<ReconcileResult> {
   const lease = env().REMEDIATION_LEASE_SECONDS;
-  // Renew the lease as part of taking the item: the next pass leaves it alone while its job gets a chance to run.
+  // Take the item over as a new dispatch (attempts + 1): the lost job, should BullMQ ever run it again, finds the item
+  // no longer its own and does nothing; the new job id is not blocked by the old job still held in Redis. The new
+  // lease leaves the item alone while its job gets a chance to run.
   const expired = await db().$queryRaw<{ id: string; plan_id: string; attempts: number; plan_status: string }[]>`
-    UPDATE remediation_item i SET lease_until = now() + make_interval(secs => ${lease}::int)
+    UPDATE remediation_item i SET lease_until = now() + make_interval(secs => ${lease}::int), attempts = i.attempts + 1
     FROM remediation_plan p
     WHERE p.id = i.plan_id AND i.status = 'RUNNING' AND (i.lease_until IS NULL OR i.lease_until < now())
     RETURNING i.id::text, i.plan_id::text, i.attempts, p.status::text AS plan_status`;

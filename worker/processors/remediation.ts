@@ -18,18 +18,20 @@ export const startRemediationReconcileProcessor = () => {
     await pruneRunHistory();
     return result;
   });
-  // At start: whatever a killed worker or an emptied Redis lost is found now, not a period later.
+  const every = env().REMEDIATION_RECONCILE_SECONDS * 1000;
+  const schedule = () =>
+    producer(remediationReconcileQueue).upsertJobScheduler(SCHEDULER_ID, { every }, { name: remediationReconcileQueue.name, data: {}, opts: remediationReconcileQueue.jobOptions });
+  // At start: whatever a killed worker lost is found now, not a period later.
   void (async () => {
     try {
-      await producer(remediationReconcileQueue).upsertJobScheduler(
-        SCHEDULER_ID,
-        { every: env().REMEDIATION_RECONCILE_SECONDS * 1000 },
-        { name: remediationReconcileQueue.name, data: {}, opts: remediationReconcileQueue.jobOptions },
-      );
+      await schedule();
       await reconcileRuns();
     } catch (err) {
       log().error({ err: (err as Error).message }, "remediation reconcile at start failed");
     }
   })();
+  // A Redis that restarted empty lost the scheduler too: keep it there (upserting is idempotent).
+  const keepScheduled = setInterval(() => void schedule().catch(() => {}), Math.max(every, 5_000));
+  worker.on("closing", () => clearInterval(keepScheduled));
   return worker;
 };
