@@ -23,10 +23,15 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
             <nav aria-label="Main" className="nav">
               <a href="/">Overview</a>
               <a href="/servers">Servers</a>
+              <a href="/vaults">Vaults</a>
+              <a href="/readiness">Readiness</a>
+              <a href="/rules">Rules</a>
+              <a href="/exemptions">Exemptions</a>
               <a href="/tokens">API tokens</a>
               {roleCan(actor.role, "users:manage") ? <a href="/admin/users">Users</a> : null}
               {roleCan(actor.role, "audit:read") ? <a href="/admin/audit">Audit log</a> : null}
               {roleCan(actor.role, "settings:write") ? <a href="/admin/webhooks">Webhooks</a> : null}
+              <a href="/admin/settings">Settings</a>
             </nav>
           ) : (
             <span className="tagline">Backup protection for PostgreSQL flexible servers</span>

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { roleCan } from "@/core/auth/permissions";
 import { getOverview, type StateBreakdownRow } from "@/core/dashboard/get-overview";
+import { listPlansAwaitingApproval } from "@/core/dashboard/list-plans-awaiting-approval";
 import { NON_COMPLIANT_STATES } from "@/core/rules/verdict";
 import { requirePageActor } from "../_lib/actor";
 import { formatCount, formatShare, formatTime, stateLabel } from "../_components/format";
@@ -21,7 +22,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   const { page } = await searchParams;
   if (typeof page === "string") redirect(`/servers?page=${encodeURIComponent(page)}`);
 
-  const overview = await getOverview(actor);
+  const [overview, awaiting] = await Promise.all([getOverview(actor), listPlansAwaitingApproval(actor, { limit: 5 })]);
   const { status, lastScan, lastEvaluation } = overview;
   const trend: TrendRow[] = overview.trend.map((p) => {
     let compliant = 0;
@@ -74,6 +75,31 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
           </div>
           {lastEvaluation?.error ? <div className="error">{lastEvaluation.error}</div> : null}
         </div>
+      </section>
+
+      <section aria-labelledby="awaiting">
+        <h2 id="awaiting">Plans waiting for approval</h2>
+        {awaiting.total === 0 ? (
+          <p className="muted" data-testid="awaiting-none">
+            No remediation plan is waiting for approval.
+          </p>
+        ) : (
+          <>
+            <ul className="plain" data-testid="awaiting-plans">
+              {awaiting.plans.map((p) => (
+                <li key={p.id}>
+                  <Link href={`/remediation/${p.id}`}>{p.name}</Link>: {formatCount(p.itemCount)} item{p.itemCount === 1 ? "" : "s"}, by {p.createdBy}
+                  {p.submittedAt ? `, submitted ${formatTime(p.submittedAt)}` : ""}
+                </li>
+              ))}
+            </ul>
+            {awaiting.total > awaiting.plans.length ? (
+              <p>
+                <Link href="/remediation?status=AWAITING_APPROVAL">All {formatCount(awaiting.total)} plans waiting</Link>
+              </p>
+            ) : null}
+          </>
+        )}
       </section>
 
       {status.servers === 0 ? (
