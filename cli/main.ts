@@ -4,6 +4,7 @@ import { FLEXGUARD_VERSION } from "@/core/version";
 import { registerScanCommand } from "./commands/scan";
 import { registerEvaluateCommands } from "./commands/evaluate";
 import { registerRulesCommands } from "./commands/rules";
+import { registerPlanCommands } from "./commands/plans";
 import { runCommand } from "./run-command";
 
 const program = new Command()
@@ -15,6 +16,7 @@ const program = new Command()
 registerScanCommand(program);
 registerEvaluateCommands(program);
 registerRulesCommands(program);
+registerPlanCommands(program);
 
 
 await runCommand(() => program.parseAsync(process.argv));
