@@ -5,6 +5,7 @@ import { registerScanCommand } from "./commands/scan";
 import { registerEvaluateCommands } from "./commands/evaluate";
 import { registerRulesCommands } from "./commands/rules";
 import { registerPlanCommands } from "./commands/plans";
+import { registerTemplateCommands } from "./commands/templates";
 import { runCommand } from "./run-command";
 
 const program = new Command()
@@ -17,6 +18,7 @@ registerScanCommand(program);
 registerEvaluateCommands(program);
 registerRulesCommands(program);
 registerPlanCommands(program);
+registerTemplateCommands(program);
 
 
 await runCommand(() => program.parseAsync(process.argv));

@@ -1,7 +1,12 @@
 // Template downloads against the real database, on rows this file inserts in subscriptions of its own: which
 // servers a pack covers (the servers list's filters, ids, the actor's subscriptions, only verdicts asking for
 // roles), read in batches; one server's template, including the one granting nothing; and the three pack formats.
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/core/auth/actor";
@@ -185,5 +190,32 @@ describe("template packs", () => {
       code: "VALIDATION_FAILED",
       message: expect.stringMatching(/nothing to put in a template/),
     });
+  });
+});
+
+describe("the template commands of the CLI, on the local database", () => {
+  const run = (...args: string[]) => promisify(execFile)(process.execPath, ["bin/flexguard.js", ...args], { env: process.env, timeout: 200_000 });
+
+  it("writes one server's template, a subscription's templates as files or as a zip, and one subscription template", { timeout: 240_000 }, async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "fg-templates-"));
+    const files = path.join(dir, "files");
+    // Each run starts a process that compiles the CLI: run them side by side.
+    const [, printed, , , , refused] = await Promise.all([
+      run("template", ids.A1!, "--out", dir),
+      run("template", ids.A4!),
+      run("templates", "--subscription", subA, "--resource-group", "rg-data", "--out", files),
+      run("templates", "--subscription", subA, "--out", path.join(dir, "pack.zip")),
+      run("templates", "--subscription", subA, "--format", "subscription", "--backup-role-scope", "resourceGroup", "--out", path.join(dir, "sub.json")),
+      run("template", randomUUID()).catch((e: { code: number; stderr: string }) => e),
+    ]);
+    expect(await readFile(path.join(dir, "flexguard-roles-pg-a1.json"), "utf8")).toBe((await serverTemplateDownload(viewer, ids.A1!)).json);
+    expect(JSON.parse((printed as { stdout: string }).stdout)).toMatchObject({ resources: [] });
+
+    const folder = (await readdir(files))[0]!;
+    expect((await readdir(path.join(files, folder, subA, "rg-data"))).sort()).toEqual(["pg-a1.json", "pg-a2.json"]);
+    expect((await readdir(path.join(files, folder))).sort()).toEqual([subA, "README.md", "deploy-all.ps1", "deploy-all.sh"].sort());
+    expect(readZip(await readFile(path.join(dir, "pack.zip"))).filter((e) => e.name.endsWith(".json"))).toHaveLength(3);
+    expect(JSON.parse(await readFile(path.join(dir, "sub.json"), "utf8")).metadata.flexguard).toMatchObject({ kind: "subscription", backupRoleScope: "resourceGroup" });
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringMatching(/NOT_FOUND: Server .* does not exist/) });
   });
 });
