@@ -88,8 +88,7 @@ export async function* historyJson(planId: string): AsyncGenerator<string> {
  * Deletes the items and steps of runs that finished more than REMEDIATION_HISTORY_RETENTION_DAYS ago (0 keeps them
  * forever). The plan row stays, with its final counts.
  */
-export async function pruneRunHistory(now = new Date()): Promise<{ plans: number; items: number }> {
-  const days = env().REMEDIATION_HISTORY_RETENTION_DAYS;
+export async function pruneRunHistory(now = new Date(), days = env().REMEDIATION_HISTORY_RETENTION_DAYS): Promise<{ plans: number; items: number }> {
   if (days <= 0) return { plans: 0, items: 0 };
   const cutoff = new Date(now.getTime() - days * 86_400_000);
   const plans = await db().remediationPlan.findMany({ where: { finishedAt: { lt: cutoff }, status: { in: ["SUCCEEDED", "FAILED", "CANCELLED"] }, items: { some: {} } }, select: { id: true } });

@@ -42,6 +42,8 @@ afterAll(async () => {
 });
 
 const pick = (from: number, to: number) => setup.servers.slice(from, to);
+/** The 12-server run of the second test, whose history the last tests read. */
+let mainPlanId = "";
 
 describe("a remediation run", () => {
   it("refuses viewers, unapproved, changed and expired plans, and starts an approved one once", async () => {
@@ -63,6 +65,7 @@ describe("a remediation run", () => {
     const { db, startRun } = await core();
     const servers = pick(0, 12); // subscriptions 0 and 1, two vaults
     const { planId } = await createApprovedPlan(db(), { servers, options: { concurrency: 5, perVaultConcurrency: 2 } });
+    mainPlanId = planId;
     const started = await startRun(operator, planId);
     expect(started.status).toBe("RUNNING");
     await expect(startRun(operator, planId)).rejects.toThrow(/is RUNNING/);
@@ -199,5 +202,41 @@ describe("a remediation run", () => {
     expect(statuses.filter((s) => s === "CANCELLED").length).toBeGreaterThanOrEqual(2);
     // The one in flight when cancelled ended CANCELLED after its step, or finished if it was on its last one.
     expect(statuses.every((s) => ["CANCELLED", "SUCCEEDED"].includes(s))).toBe(true);
+  });
+
+  it("exports the job history as CSV and JSON, streams progress events, and prunes history past its retention", async () => {
+    const { db } = await core();
+    const { historyCsv, historyJson, pruneRunHistory, HISTORY_COLUMNS } = await import("@/core/remediation/run-history");
+    const { runProgressEvents } = await import("@/core/remediation/run-events");
+    let csv = "";
+    for await (const chunk of historyCsv(mainPlanId)) csv += chunk;
+    const lines = csv.trimEnd().split("\n");
+    expect(lines[0]).toBe(HISTORY_COLUMNS.join(","));
+    const steps = await db().remediationStep.count({ where: { planId: mainPlanId } });
+    expect(lines).toHaveLength(steps + 1);
+    expect(lines.filter((l) => l.includes(",validateForBackup,")).length).toBe(12);
+    expect(lines[1]).toMatch(/^1,protectServer,SUCCEEDED,\/subscriptions\//);
+    let json = "";
+    for await (const chunk of historyJson(mainPlanId)) json += chunk;
+    const history = JSON.parse(json) as { items: { seq: number; status: string; steps: { name: string; azureRequestId: string; durationMs: number }[] }[] };
+    expect(history.items).toHaveLength(12);
+    expect(history.items.flatMap((i) => i.steps)).toHaveLength(steps);
+    expect(history.items[0]!.steps.every((s) => s.azureRequestId && s.durationMs >= 0)).toBe(true);
+
+    // A finished run: one progress event, then the stream ends.
+    const events: string[] = [];
+    for await (const e of runProgressEvents(mainPlanId)) events.push(e);
+    expect(events[0]).toBe("retry: 5000\n\n");
+    const progress = JSON.parse(events[1]!.split("\n")[1]!.slice("data: ".length)) as { status: string; percent: number; counts: Record<string, number> };
+    expect(events[1]!.startsWith("event: progress\n")).toBe(true);
+    expect(progress).toMatchObject({ status: "SUCCEEDED", percent: 100, counts: { SUCCEEDED: 12 } });
+    expect(events).toHaveLength(2);
+
+    // Retention: kept forever by default; with 1 day, a run finished 2 days ago loses its items and steps, the plan stays.
+    expect(await pruneRunHistory(new Date(Date.now() + 2 * 86_400_000))).toEqual({ plans: 0, items: 0 });
+    const pruned = await pruneRunHistory(new Date(Date.now() + 2 * 86_400_000), 1);
+    expect(pruned.items).toBeGreaterThanOrEqual(12);
+    expect(await db().remediationStep.count({ where: { planId: mainPlanId } })).toBe(0);
+    expect(await db().remediationPlan.findUnique({ where: { id: mainPlanId } })).not.toBeNull();
   });
 });
