@@ -27,6 +27,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <a href="/readiness">Readiness</a>
               <a href="/rules">Rules</a>
               <a href="/exemptions">Exemptions</a>
+              <a href="/remediation">Remediation</a>
               <a href="/tokens">API tokens</a>
               {roleCan(actor.role, "users:manage") ? <a href="/admin/users">Users</a> : null}
               {roleCan(actor.role, "audit:read") ? <a href="/admin/audit">Audit log</a> : null}

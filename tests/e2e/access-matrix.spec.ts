@@ -194,8 +194,8 @@ test("every caller gets exactly the access its role and scope allow", async () =
   const fixtureRule = await created(admin.post("/api/rules", { data: FIXTURE_RULE }));
   const fixtureWebhook = await created(admin.post("/api/webhooks", { data: matrixWebhook() }));
   // Plans are drafted from non-compliant servers of enforce-mode rules: the fixture rule's requirement, enforced
-  // in the scoped operator's subscription (the same requirement, so no server changes state).
-  const enforceRule = await created(admin.post("/api/rules", { data: { ...matrixRule(), mode: "enforce", order: 800_000, scope: { subscriptions: [subscription] } } }));
+  // in the scoped operator's subscription (the same requirement, so no server changes state), Flexguard assigning roles.
+  const enforceRule = await created(admin.post("/api/rules", { data: { ...matrixRule(), mode: "enforce", order: 800_000, scope: { subscriptions: [subscription] }, requirement: { ...FIXTURE_RULE.requirement, roleAssignment: "assign" } } }));
   await expect(async () => {
     await admin.post("/api/evaluations", { data: {} });
     const governed = (await (await admin.get(`/api/servers?rule=${enforceRule.id}&state=non_compliant&pageSize=1`)).json()) as { total: number };
