@@ -60,10 +60,9 @@ export async function runStep<T extends Record<string, unknown>>(
         create: { itemId: item.id, planId: item.planId, name, key, status: "running", startedAt },
         update: reset,
       });
-  let calls: AzureCall[] = [];
   try {
     const recorded = await recordAzureCalls(() => fn({ attempt }));
-    calls = recorded.calls;
+    const calls: AzureCall[] = recorded.calls;
     const last = lastIds(calls);
     const finishedAt = new Date();
     await db().remediationStep.update({

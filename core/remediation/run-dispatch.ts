@@ -66,9 +66,7 @@ export async function dispatchPlan(planId: string): Promise<number> {
       }
       const before = await countItems(tx, planId);
       const baseline = plan.counts?.baseline;
-      let status = plan.status;
-
-      if (status === "RUNNING") {
+      if (plan.status === "RUNNING") {
         // Canary: its items run alone; once all ended, any of them failed pauses the run before the rest start.
         const [canary] = await tx.$queryRaw<{ open: bigint; bad: bigint }[]>`
           SELECT count(*) FILTER (WHERE status IN ('PENDING', 'RUNNING')) AS open, count(*) FILTER (WHERE status IN ('FAILED', 'STALE')) AS bad
@@ -85,14 +83,12 @@ export async function dispatchPlan(planId: string): Promise<number> {
         if (pauseReason) {
           const pausedAt = new Date();
           await tx.remediationPlan.update({ where: { id: planId }, data: { status: "PAUSED", pausedAt, pauseReason } });
-          status = "PAUSED";
           event = { kind: "paused", reason: pauseReason, pausedAt };
         } else {
           const open = (before.byStatus.PENDING ?? 0) + (before.byStatus.RUNNING ?? 0);
           if (open === 0) {
             const final = (before.byStatus.FAILED ?? 0) > 0 ? "FAILED" : "SUCCEEDED";
             await tx.remediationPlan.update({ where: { id: planId }, data: { status: final, finishedAt: new Date() } });
-            status = final;
             event = { kind: "finished", status: final };
           } else {
             const started = await pickAndStart(tx, planId, options.concurrency, options.perVaultConcurrency, canaryOpen);
@@ -101,7 +97,7 @@ export async function dispatchPlan(planId: string): Promise<number> {
             return { started, event, name: plan.name, counts };
           }
         }
-      } else if (status === "CANCELLED" && (before.byStatus.RUNNING ?? 0) === 0) {
+      } else if (plan.status === "CANCELLED" && (before.byStatus.RUNNING ?? 0) === 0) {
         const [done] = await tx.$queryRaw<{ finished: boolean }[]>`SELECT finished_at IS NOT NULL AS finished FROM remediation_plan WHERE id = ${planId}::uuid`;
         if (!done?.finished) {
           await tx.remediationPlan.update({ where: { id: planId }, data: { finishedAt: new Date() } });

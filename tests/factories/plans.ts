@@ -118,7 +118,7 @@ export function protectAction(server: PlanServer, firstBackup: boolean): PlanAct
   };
 }
 
-export const unprotectedSituation = (server: PlanServer): ServerSituation => ({
+export const unprotectedSituation = (): ServerSituation => ({
   verdictState: "UNPROTECTED",
   serverState: "Ready",
   backupInstanceArmId: null,
@@ -179,7 +179,7 @@ export async function createApprovedPlan(db: PrismaClient, input: ApprovedPlanIn
       subscriptionId: s.subscriptionId,
       vaultArmIdKey: s.vault.armId.toLowerCase(),
       action: protectAction(s, options.firstBackup),
-      before: unprotectedSituation(s),
+      before: unprotectedSituation(),
       dependsOn: input.dependsOn ?? [],
       canary: i < (input.canary ?? 0),
     })),

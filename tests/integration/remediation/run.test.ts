@@ -4,7 +4,7 @@
 // pause, resume, cancel, retry); items already right or changed since planning.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Worker } from "bullmq";
-import { createApprovedPlan, type PlanServer } from "../../factories/plans";
+import { createApprovedPlan } from "../../factories/plans";
 import { loadCore } from "../../support/in-process-worker";
 import { emulatorRequest } from "../../support/emulator-http";
 import { expectExactlyOnce, operator, settled, setUpFleet, viewer, waitForPlan, waitForQuiet, type RemediationSetup } from "./support";
