@@ -128,6 +128,11 @@ const MATRIX: Row[] = [
   // Drafted and submitted by the operator: an approver or admin decides; nobody else may.
   { method: "POST", route: "/api/plans/[planId]/approve", path: (ids) => `/api/plans/${ids.freshPlanId}/approve`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
   { method: "POST", route: "/api/plans/[planId]/reject", path: (ids) => `/api/plans/${ids.freshPlanId}/reject`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
+  // Run controls on the operator's draft: whoever may steer runs gets past access to the plan's state (409: a draft
+  // is not approved, running or paused); nobody else gets that far. Progress and history are for every reader.
+  ...(["run", "pause", "resume", "cancel", "retry"] as const).map((action): Row => ({ method: "POST", route: `/api/plans/[planId]/${action}`, path: (ids) => `/api/plans/${ids.planId}/${action}`, body: () => ({}), expect: only(scopedWriters, 409) })),
+  { method: "GET", route: "/api/plans/[planId]/events", path: (ids) => `/api/plans/${ids.planId}/events`, expect: everyone(200) },
+  { method: "GET", route: "/api/plans/[planId]/history", path: (ids) => `/api/plans/${ids.planId}/history?format=csv`, expect: everyone(200) },
 ];
 
 /** Every (method, route) the app serves, read from app/api/**\/route.ts. */
