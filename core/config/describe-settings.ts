@@ -65,6 +65,30 @@ export function describeSettings(e: Env = env()): SettingsGroup[] {
       ],
     },
     {
+      title: "Remediation",
+      settings: [
+        { variable: "PLAN_APPROVAL_VALIDITY", label: "An approval stays valid for", value: e.PLAN_APPROVAL_VALIDITY },
+        { variable: "REMEDIATION_PERMISSION_WAIT_SECONDS", label: "Wait for new role assignments to take effect", value: `up to ${e.REMEDIATION_PERMISSION_WAIT_SECONDS} seconds` },
+        { variable: "REMEDIATION_LEASE_SECONDS", label: "Item lease", value: `${e.REMEDIATION_LEASE_SECONDS} seconds` },
+        { variable: "REMEDIATION_RECONCILE_SECONDS", label: "Reconciler pass", value: `every ${e.REMEDIATION_RECONCILE_SECONDS} seconds` },
+        {
+          variable: "REMEDIATION_HISTORY_RETENTION_DAYS",
+          label: "Run history kept",
+          value: e.REMEDIATION_HISTORY_RETENTION_DAYS === 0 ? "forever" : `${e.REMEDIATION_HISTORY_RETENTION_DAYS} days`,
+        },
+      ],
+    },
+    {
+      title: "Notifications and metrics",
+      settings: [
+        { variable: "WEBHOOK_MAX_ATTEMPTS", label: "Webhook delivery attempts", value: String(e.WEBHOOK_MAX_ATTEMPTS) },
+        { variable: "WEBHOOK_RETRY_BASE_MS", label: "First webhook retry after", value: `${e.WEBHOOK_RETRY_BASE_MS} ms, doubling` },
+        { variable: "WEBHOOK_TIMEOUT_SECONDS", label: "Webhook answer timeout", value: `${e.WEBHOOK_TIMEOUT_SECONDS} seconds` },
+        { variable: "EXEMPTION_EXPIRY_WARNING", label: "Announce exemptions expiring within", value: e.EXEMPTION_EXPIRY_WARNING },
+        { variable: "METRICS_TOKEN", label: "Metrics endpoint", value: e.METRICS_TOKEN ? "token required (set)" : "loopback callers only" },
+      ],
+    },
+    {
       title: "Limits",
       settings: [
         { variable: "EXEMPTION_MAX_VALIDITY", label: "Longest exemption", value: e.EXEMPTION_MAX_VALIDITY },

@@ -82,6 +82,8 @@ const MATRIX: Row[] = [
   { method: "GET", route: "/api/scans/[scanId]", path: (ids) => `/api/scans/${ids.scanId}`, expect: everyone(200) },
   { method: "GET", route: "/api/status", path: () => "/api/status", expect: everyone(200) },
   { method: "GET", route: "/api/overview", path: () => "/api/overview", expect: everyone(200) },
+  { method: "GET", route: "/api/vaults", path: () => "/api/vaults", expect: everyone(200) },
+  { method: "GET", route: "/api/readiness", path: () => "/api/readiness?servers=5", expect: everyone(200) },
   { method: "GET", route: "/api/servers/export", path: () => "/api/servers/export?state=non_compliant", expect: everyone(200) },
   // A server in the scoped operator's subscription; one outside it is checked with the scope below.
   { method: "GET", route: "/api/servers/[serverId]", path: () => `/api/servers/${dashboardServers.inScope}`, expect: everyone(200) },

@@ -166,6 +166,7 @@ describe("the settings view", () => {
         ENTRA_CLIENT_SECRET: secret,
         AZURE_SUBSCRIPTIONS: `${subA},${subB}`,
         SCAN_INTERVAL_MINUTES: "30",
+        METRICS_TOKEN: secret,
       }),
     );
     const text = JSON.stringify(settings);
@@ -175,5 +176,6 @@ describe("the settings view", () => {
     expect(value("SCAN_INTERVAL_MINUTES")).toBe("every 30 minutes");
     expect(value("DATABASE_URL")).toBe("postgresql://db.example:5432/flexguard");
     expect(value("ENTRA_TENANT_ID")).toBe("on (tenant tenant-1)");
+    expect(value("METRICS_TOKEN")).toBe("token required (set)");
   });
 });
