@@ -5,6 +5,7 @@ import { registerScanCommand } from "./commands/scan";
 import { registerEvaluateCommands } from "./commands/evaluate";
 import { registerRulesCommands } from "./commands/rules";
 import { registerPlanCommands } from "./commands/plans";
+import { registerPlanRunCommands } from "./commands/plan-runs";
 import { registerTemplateCommands } from "./commands/templates";
 import { runCommand } from "./run-command";
 
@@ -18,6 +19,7 @@ registerScanCommand(program);
 registerEvaluateCommands(program);
 registerRulesCommands(program);
 registerPlanCommands(program);
+registerPlanRunCommands(program);
 registerTemplateCommands(program);
 
 
