@@ -18,8 +18,12 @@ export function powershellQuote(value: string): string {
 /** Text shown in Markdown prose: control and formatting characters (line breaks, bidi overrides) made visible as U+FFFD. */
 const visible = (value: string) => value.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, "\uFFFD");
 
+const PLAIN_SPAN = /^[!-_a-~][ -_a-~]*$/;
+
 /** A Markdown code span that no backtick, "<", "*" or "[" in the value can break out of. */
 export function codeSpan(value: string): string {
+  // Most names are plain printable ASCII without backticks: nothing to make visible, a single backtick fences them.
+  if (PLAIN_SPAN.test(value)) return `\`${value}\``;
   const text = visible(value);
   const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   const fence = "`".repeat(longest + 1);

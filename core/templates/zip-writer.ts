@@ -51,12 +51,27 @@ export class ZipWriter {
   entry(name: string, content: string | Buffer, mode = 0o644): Buffer {
     if (this.finished) throw new Error("the zip is finished");
     const nameBytes = Buffer.from(name, "utf8");
-    const raw = typeof content === "string" ? Buffer.from(content, "utf8") : content;
-    const data = this.options.compress ? deflateRawSync(raw) : raw;
     const method = this.options.compress ? 8 : 0;
-    const crc = crc32(raw);
-
-    const local = Buffer.allocUnsafe(30 + nameBytes.length + data.length);
+    const start = 30 + nameBytes.length;
+    let local: Buffer;
+    let crc: number;
+    let rawLength: number;
+    let dataLength: number;
+    if (!this.options.compress && typeof content === "string") {
+      // Stored text: encoded once, straight into the entry's buffer (a pack is mostly this).
+      rawLength = dataLength = Buffer.byteLength(content, "utf8");
+      local = Buffer.allocUnsafe(start + rawLength);
+      local.write(content, start, "utf8");
+      crc = crc32(local.subarray(start));
+    } else {
+      const raw = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+      const data = this.options.compress ? deflateRawSync(raw) : raw;
+      rawLength = raw.length;
+      dataLength = data.length;
+      crc = crc32(raw);
+      local = Buffer.allocUnsafe(start + dataLength);
+      data.copy(local, start);
+    }
     local.writeUInt32LE(LOCAL_HEADER, 0);
     local.writeUInt16LE(VERSION_NEEDED, 4);
     local.writeUInt16LE(UTF8_NAMES, 6);
@@ -64,12 +79,11 @@ export class ZipWriter {
     local.writeUInt16LE(this.dos.time, 10);
     local.writeUInt16LE(this.dos.date, 12);
     local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(raw.length, 22);
+    local.writeUInt32LE(dataLength, 18);
+    local.writeUInt32LE(rawLength, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     local.writeUInt16LE(0, 28);
     nameBytes.copy(local, 30);
-    data.copy(local, 30 + nameBytes.length);
 
     // An offset past 4 GiB goes in a Zip64 extended-information field (sizes stay small: one template each).
     const zip64 = this.offset >= MAX_32;
@@ -88,8 +102,8 @@ export class ZipWriter {
     record.writeUInt16LE(this.dos.time, 12);
     record.writeUInt16LE(this.dos.date, 14);
     record.writeUInt32LE(crc, 16);
-    record.writeUInt32LE(data.length, 20);
-    record.writeUInt32LE(raw.length, 24);
+    record.writeUInt32LE(dataLength, 20);
+    record.writeUInt32LE(rawLength, 24);
     record.writeUInt16LE(nameBytes.length, 28);
     record.writeUInt16LE(extra?.length ?? 0, 30);
     record.writeUInt16LE(0, 32); // comment
