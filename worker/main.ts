@@ -9,6 +9,9 @@ import { startScanPartProcessor, startScanProcessor, startScanScheduleProcessor 
 import { startEvaluateProcessor } from "./processors/evaluate";
 import { startNotificationScheduleProcessor, startWebhookDeliveryProcessor } from "./processors/webhook-delivery";
 import { scheduleNotifications } from "@/core/notifications/schedule-notifications";
+import { metrics } from "@/core/metrics/registry";
+import { startTracing, stopTracing } from "@/core/tracing/tracing";
+import { startOpsServer } from "./ops-server";
 import { startRemediateItemProcessor, startRemediationReconcileProcessor } from "./processors/remediation";
 
 process.env.FLEXGUARD_SERVICE ??= "worker";
@@ -31,10 +34,13 @@ const processors = {
   "remediate-item": startRemediateItemProcessor,
   "remediation-reconcile": startRemediationReconcileProcessor,
 } as const;
+metrics(); // registers the Azure call listener before the first call
+if (env().OTEL_ENABLED) await startTracing({ endpoint: env().OTEL_EXPORTER_OTLP_ENDPOINT });
 const served = env().WORKER_QUEUES?.length ? env().WORKER_QUEUES! : (Object.keys(processors) as (keyof typeof processors)[]);
 const workers = served.map((name) => processors[name]());
 const every = await scheduleScans();
 await scheduleNotifications();
+const opsServer = await startOpsServer(() => workers);
 log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every }, "worker started");
 console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);
 
@@ -45,6 +51,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     log().info({ signal }, "worker stopping: letting in-flight jobs finish");
     await Promise.all(workers.map((w) => w.close()));
+    opsServer?.close();
+    await stopTracing();
     await closeProducers();
     await disconnectDb();
     process.exit(0);

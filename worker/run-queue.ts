@@ -2,10 +2,22 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { z } from "zod";
 import { env } from "@/core/config/env";
 import { AppError } from "@/core/errors";
-import { log } from "@/core/log";
+import { log, withLogContext } from "@/core/log";
+import { metrics } from "@/core/metrics/registry";
 import { workerConnection, type QueueDefinition } from "@/core/queues";
+import { withKeyedSpan, withSpan } from "@/core/tracing/tracing";
 
-/** The only place that builds a BullMQ Worker: payload checks, retry classification and logging for every queue. */
+// Payload fields that name the work a job belongs to; every log line of the job carries them.
+const ID_FIELDS = ["scanId", "partId", "runId", "planId", "itemId", "deliveryId"] as const;
+
+// Queues whose jobs are one trace per row: the queue whose job starts the trace, keyed by which payload id.
+const TRACE_KEYS: Record<string, { key: string; root: boolean }> = {
+  scan: { key: "scanId", root: true },
+  "scan-part": { key: "scanId", root: false },
+  "remediate-item": { key: "itemId", root: true },
+};
+
+/** The only place that builds a BullMQ Worker: payload checks, retry classification, logging, metrics and spans for every queue. */
 export function runQueue<N extends string, P extends z.ZodType>(
   q: QueueDefinition<N, P>,
   handle: (payload: z.infer<P>, job: Job) => Promise<unknown>,
@@ -16,11 +28,26 @@ export function runQueue<N extends string, P extends z.ZodType>(
       const parsed = q.payload.safeParse(job.data);
       // Bad data is still bad on every retry, so fail now instead of using up the attempts.
       if (!parsed.success) throw new UnrecoverableError(`${q.name}: invalid payload: ${parsed.error.message}`);
+      const payload = parsed.data as Record<string, unknown>;
+      const ids = Object.fromEntries(ID_FIELDS.filter((f) => typeof payload[f] === "string").map((f) => [f, payload[f]]));
+      const attempt = job.attemptsMade + 1;
+      const started = performance.now();
+      let outcome = "failed";
       try {
-        return await handle(parsed.data, job);
+        const traced = TRACE_KEYS[q.name];
+        const key = traced ? (payload[traced.key] as string | undefined) : undefined;
+        const attributes = { "flexguard.queue": q.name, "flexguard.job_id": job.id, "flexguard.attempt": attempt, ...ids };
+        const run = () => handle(parsed.data, job);
+        const result = await withLogContext({ queue: q.name, jobId: job.id, attempt, ...ids }, () =>
+          key ? withKeyedSpan(key, traced!.root && job.attemptsMade === 0, `${q.name} job`, attributes, run) : withSpan(`${q.name} job`, attributes, run),
+        );
+        outcome = "completed";
+        return result;
       } catch (err) {
         if (err instanceof AppError && !err.retryable) throw new UnrecoverableError(`${err.code}: ${err.message}`);
         throw err; // transient (throttling, 5xx, lost connection): BullMQ retries with the queue's backoff
+      } finally {
+        metrics().jobDuration.observe({ queue: q.name, outcome }, (performance.now() - started) / 1000);
       }
     },
     { connection: workerConnection(), prefix: env().QUEUE_PREFIX, concurrency: q.concurrency },

@@ -41,3 +41,14 @@ export function onAzureCall(listener: (call: AzureCall) => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
 }
+
+/** A low-cardinality name for an ARM path: the provider namespace and its resource types, e.g. microsoft.dataprotection/backupvaults/backupinstances. */
+export function azureApiOf(path: string): string {
+  const pathname = path.split("?")[0]!.toLowerCase();
+  const at = pathname.lastIndexOf("/providers/");
+  if (at < 0) return pathname.includes("/resourcegroups/") ? "resourcegroups" : pathname.startsWith("/subscriptions") ? "subscriptions" : "other";
+  const [namespace, ...rest] = pathname.slice(at + "/providers/".length).split("/");
+  // Segments alternate type/name; an odd tail is an action (validateForBackup, backup, operationStatus ...).
+  const types = rest.filter((_, i) => i % 2 === 0);
+  return [namespace, ...types].join("/");
+}

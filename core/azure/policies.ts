@@ -1,5 +1,7 @@
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
-import { noteAzureCall } from "./call-log";
+import { log } from "../log";
+import { withSpan } from "../tracing/tracing";
+import { azureApiOf, noteAzureCall, type AzureCall } from "./call-log";
 
 const sleep = (ms: number, signal?: PipelineRequest["abortSignal"]) =>
   new Promise<void>((resolve, reject) => {
@@ -86,30 +88,45 @@ export function resourceGraphQuotaPolicy(quota: ResourceGraphQuota): PipelinePol
   };
 }
 
-/** Records every attempt (retries included) with Azure's request and correlation ids, for job history and metrics. */
+/**
+ * Records every attempt (retries included) with Azure's request and correlation ids, for job history and metrics;
+ * logs it (debug, or warn when Azure failed or could not be reached) with the ids of the job it belongs to; and,
+ * with tracing on, makes it a span.
+ */
 export function azureCallRecorderPolicy(): PipelinePolicy {
   return {
     name: "flexguardAzureCallRecorder",
-    async sendRequest(request, next) {
-      const started = performance.now();
+    sendRequest(request, next) {
       const url = new URL(request.url);
       const path = url.pathname + url.search;
-      try {
-        const response = await next(request);
-        noteAzureCall({
-          method: request.method,
-          path,
-          status: response.status,
-          durationMs: Math.round(performance.now() - started),
-          requestId: response.headers.get("x-ms-request-id") ?? null,
-          correlationId: response.headers.get("x-ms-correlation-request-id") ?? null,
-          errorCode: response.status >= 400 ? errorCodeOf(response) : null,
-        });
-        return response;
-      } catch (err) {
-        noteAzureCall({ method: request.method, path, status: null, durationMs: Math.round(performance.now() - started), requestId: null, correlationId: null, errorCode: (err as { code?: string }).code ?? "REQUEST_SEND_ERROR" });
-        throw err;
-      }
+      return withSpan(`azure ${request.method} ${azureApiOf(url.pathname)}`, { "http.request.method": request.method, "url.path": url.pathname }, async (span) => {
+        const started = performance.now();
+        let call: AzureCall | undefined;
+        try {
+          const response = await next(request);
+          call = {
+            method: request.method,
+            path,
+            status: response.status,
+            durationMs: Math.round(performance.now() - started),
+            requestId: response.headers.get("x-ms-request-id") ?? null,
+            correlationId: response.headers.get("x-ms-correlation-request-id") ?? null,
+            errorCode: response.status >= 400 ? errorCodeOf(response) : null,
+          };
+          span.setAttributes({ "http.response.status_code": response.status, "azure.request_id": call.requestId ?? undefined, "azure.correlation_id": call.correlationId ?? undefined });
+          if (response.status >= 400) span.setError(`${response.status}${call.errorCode ? ` ${call.errorCode}` : ""}`);
+          return response;
+        } catch (err) {
+          call = { method: request.method, path, status: null, durationMs: Math.round(performance.now() - started), requestId: null, correlationId: null, errorCode: (err as { code?: string }).code ?? "REQUEST_SEND_ERROR" };
+          throw err;
+        } finally {
+          if (call) {
+            noteAzureCall(call);
+            const level = call.status === null || call.status >= 500 ? "warn" : "debug";
+            log()[level]({ azure: { method: call.method, path: url.pathname, status: call.status, ms: call.durationMs, requestId: call.requestId, correlationId: call.correlationId, errorCode: call.errorCode } }, "azure call");
+          }
+        }
+      });
     },
   };
 }

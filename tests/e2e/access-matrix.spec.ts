@@ -114,6 +114,10 @@ const MATRIX: Row[] = [
   { method: "GET", route: "/api/exemptions", path: () => "/api/exemptions?status=all", expect: everyone(200) },
   { method: "POST", route: "/api/exemptions", path: () => "/api/exemptions", body: (ids) => matrixExemption(ids.subscriptionId), expect: only(scopedWriters, 201) },
   { method: "DELETE", route: "/api/exemptions/[exemptionId]", path: (ids) => `/api/exemptions/${ids.deletableExemptionId}`, expect: only(scopedWriters, 204) },
+  // Probes carry no credentials; metrics cover the whole fleet, so a subscription-limited caller is refused.
+  { method: "GET", route: "/api/health", path: () => "/api/health", expect: everyone(200, 200) },
+  { method: "GET", route: "/api/ready", path: () => "/api/ready", expect: everyone(200, 200) },
+  { method: "GET", route: "/api/metrics", path: () => "/api/metrics", expect: { ...everyone(200), "scoped-operator": 403 } },
   { method: "GET", route: "/api/webhooks", path: () => "/api/webhooks", expect: only(["admin"], 200) },
   { method: "POST", route: "/api/webhooks", path: () => "/api/webhooks", body: () => matrixWebhook(), expect: only(["admin"], 201) },
   { method: "GET", route: "/api/webhooks/[webhookId]", path: (ids) => `/api/webhooks/${ids.webhookId}`, expect: only(["admin"], 200) },

@@ -6,6 +6,7 @@ import { authorize, type Actor } from "@/core/auth/actor";
 import type { Permission } from "@/core/auth/permissions";
 import { env } from "@/core/config/env";
 import { AppError } from "@/core/errors";
+import { isDatabaseDown } from "@/core/health/database-down";
 import { log } from "@/core/log";
 import { currentActor } from "@/app/_lib/actor";
 
@@ -85,7 +86,3 @@ export function errorResponse(err: unknown): Response {
   return Response.json({ error: { code: "INTERNAL", message: "Unexpected error" } }, { status: 500 });
 }
 
-function isDatabaseDown(err: unknown): boolean {
-  const text = `${(err as { code?: string })?.code ?? ""} ${(err as Error)?.message ?? ""}`;
-  return /ECONNREFUSED|P1001|P1017|Can't reach database|Connection terminated/i.test(text);
-}

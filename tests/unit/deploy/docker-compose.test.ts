@@ -26,6 +26,14 @@ describe("docker-compose.yml", () => {
     for (const name of ["postgres", "redis", "emulator", "worker", "web"]) expect(services[name]?.healthcheck?.test.length, name).toBeGreaterThan(0);
   });
 
+  it("checks the web app and the worker through their readiness endpoints, on the worker's configured port", () => {
+    expect(services.web!.healthcheck!.test.join(" ")).toContain("http://127.0.0.1:3000/api/ready");
+    const worker = parseEnv(services.worker!.environment!);
+    expect(worker.WORKER_METRICS_PORT).toBeGreaterThan(0);
+    expect(worker.WORKER_METRICS_HOST).toBe("0.0.0.0");
+    expect(services.worker!.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${worker.WORKER_METRICS_PORT}/readyz`);
+  });
+
   it("sets only variables the configuration module knows, with values it accepts", () => {
     for (const name of ["migrate", "worker", "web"]) {
       const environment = services[name]!.environment!;
