@@ -22,7 +22,8 @@ function statusField(pid: number, field: string): number {
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
   const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", "worker/main.ts"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
+    // No ops endpoint unless a test asks for one: several workers at once must not compete for its port.
+    env: { ...process.env, WORKER_METRICS_PORT: "0", ...env },
   });
   const output: string[] = [];
   await new Promise<void>((resolve, reject) => {
