@@ -124,15 +124,28 @@ async function reread(
   return detail as unknown as { verdict: "proceed" | "NO_CHANGE" | "STALE"; reason: string; live: LiveSituation };
 }
 
-async function assignRoles(roles: RoleToAssign[], vault: VaultRef, ctx: ExecuteContext): Promise<string[]> {
+/**
+ * Grants this process made or saw, as principal|role|scope: items sharing a scope (Reader on one resource group for
+ * its many servers) write it once; later items record "exists" without spending the subscription's write budget.
+ */
+const knownGrants = new Set<string>();
+/** When this process made each grant, and how long validation then took to pass: the propagation seen. */
+const grantedAt = new Map<string, number>();
+let propagationMs: number | undefined;
+
+async function assignRoles(roles: RoleToAssign[], vault: VaultRef, ctx: ExecuteContext, held: string[] = []): Promise<string[]> {
   const principalId = principalOf(vault, ctx);
   const ids: string[] = [];
   for (const role of roles) {
     if (await ctx.shouldStop()) return ids;
     const name = assignmentNameOf(role, vault, principalId);
+    const grant = `${lower(role.roleDefinitionGuid)}@${lower(role.scope)}`;
     await runStep(ctx.item, `assignRole:${role.roleDefinitionGuid}:${lower(role.scope)}`, "assignRole", async () => {
+      if (held.includes(grant) || knownGrants.has(`${principalId}|${grant}`)) return { outcome: "exists", detail: { scope: role.scope, role: role.roleName, assignmentName: name, write: false } };
       const outcome = await createRoleAssignment({ scope: role.scope, name, roleDefinitionGuid: role.roleDefinitionGuid, principalId });
-      return { outcome, detail: { scope: role.scope, role: role.roleName, assignmentName: name } };
+      knownGrants.add(`${principalId}|${grant}`);
+      if (outcome === "created") grantedAt.set(`${principalId}|${grant}`, Date.now());
+      return { outcome, detail: { scope: role.scope, role: role.roleName, assignmentName: name, write: true } };
     });
     ids.push(`${role.scope}/providers/Microsoft.Authorization/roleAssignments/${name}`);
   }
@@ -166,7 +179,7 @@ async function protectServer(action: Extract<PlanAction, { kind: "protectServer"
   if (check.verdict !== "proceed") return { status: check.verdict, reason: check.reason, result: { live: check.live } };
   if (await ctx.shouldStop()) return { status: "STOPPED" };
 
-  const roleAssignments = await assignRoles(rolesToAssign, vault, ctx);
+  const roleAssignments = await assignRoles(rolesToAssign, vault, ctx, check.live.rolesHeld);
   if (await ctx.shouldStop()) return { status: "STOPPED" };
 
   const v = parseArm(vault.armId);
@@ -177,10 +190,20 @@ async function protectServer(action: Extract<PlanAction, { kind: "protectServer"
   // until then. Retry with backoff for as long as propagation can take.
   await runStep(ctx.item, "validateForBackup", "validateForBackup", async () => {
     const deadline = Date.now() + env().REMEDIATION_PERMISSION_WAIT_SECONDS * 1000;
+    const principalId = vault.fromItem !== null ? (ctx.dependencyResults.get(vault.fromItem)?.principalId as string | undefined) : vault.principalId;
+    // The latest of this item's grants this process made (its own, or a shared one another item made).
+    const times = rolesToAssign.map((r) => grantedAt.get(`${principalId}|${lower(r.roleDefinitionGuid)}@${lower(r.scope)}`)).filter((t): t is number => t !== undefined);
+    const granted = times.length ? Math.max(...times) : undefined;
+    // Roles just granted: wait out the propagation this process has seen before (each validation is a write).
+    if (granted && propagationMs && rolesToAssign.length > 0) {
+      const wait = granted + propagationMs - Date.now();
+      if (wait > 0) await sleep(Math.min(wait, 120_000));
+    }
     let delay = 1_000;
     for (let tries = 1; ; tries++) {
       try {
         await dp.backupInstances.beginValidateForBackupAndWait(v.resourceGroup, v.name, { backupInstance: body });
+        if (tries > 1 && granted) propagationMs = Math.max(propagationMs ?? 0, Math.min(Date.now() - granted, 30 * 60_000) * 0.9);
         return { outcome: tries === 1 ? "validated" : `validated after ${tries} tries`, detail: { tries } };
       } catch (err) {
         const failure = lroFailure(err);

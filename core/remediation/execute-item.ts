@@ -6,7 +6,7 @@ import { log } from "../log";
 import { executeAction, type ExecuteContext } from "./execute-actions";
 import { describeFailure, StepStoppedError } from "./execute-step";
 import { planActionSchema, serverSituationSchema } from "./plan-types";
-import { dispatchPlan } from "./run-dispatch";
+import { requestDispatch } from "./run-dispatch";
 
 export interface ExecuteItemInput {
   planId: string;
@@ -87,7 +87,7 @@ export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput
   } finally {
     clearInterval(heartbeat);
   }
-  await dispatchPlan(planId);
+  await requestDispatch(planId);
 }
 
 function isInfrastructureError(err: unknown): boolean {

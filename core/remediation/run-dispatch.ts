@@ -122,6 +122,35 @@ export async function dispatchPlan(planId: string): Promise<number> {
   return started.length;
 }
 
+const pending = new Map<string, { again: boolean; done: Promise<number> }>();
+
+/**
+ * Dispatches a plan, coalescing calls within this process: while a dispatch of the plan runs, further requests
+ * make it run once more when it ends (so no finish goes unseen) instead of queueing one transaction each.
+ */
+export function requestDispatch(planId: string): Promise<number> {
+  const running = pending.get(planId);
+  if (running) {
+    running.again = true;
+    return running.done;
+  }
+  const entry = { again: false, done: Promise.resolve(0) };
+  entry.done = (async () => {
+    let started = 0;
+    try {
+      do {
+        entry.again = false;
+        started += await dispatchPlan(planId);
+      } while (entry.again);
+    } finally {
+      pending.delete(planId);
+    }
+    return started;
+  })();
+  pending.set(planId, entry);
+  return entry.done;
+}
+
 /** Marks the next items RUNNING (with a lease) within the global and per-vault limits, dependencies done, canary first. */
 async function pickAndStart(tx: Db, planId: string, concurrency: number, perVault: number, canaryOnly: boolean): Promise<{ id: string; attempts: number }[]> {
   const lease = env().REMEDIATION_LEASE_SECONDS;
@@ -140,7 +169,8 @@ async function pickAndStart(tx: Db, planId: string, concurrency: number, perVaul
     ), chosen AS (
       SELECT r.id FROM ready r LEFT JOIN running ON running.k = r.vault_arm_id_key
       WHERE r.vault_arm_id_key IS NULL OR r.rn <= ${perVault}::int - coalesce(running.n, 0)
-      ORDER BY r.seq LIMIT greatest((SELECT n FROM slots), 0)
+      -- Round-robin over vaults (and so over subscriptions and their write budgets), in plan order within each.
+      ORDER BY r.rn, r.seq LIMIT greatest((SELECT n FROM slots), 0)
     )
     UPDATE remediation_item i SET status = 'RUNNING', attempts = i.attempts + 1, lease_until = now() + make_interval(secs => ${lease}::int),
       started_at = coalesce(i.started_at, now())

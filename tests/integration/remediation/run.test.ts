@@ -101,6 +101,11 @@ describe("a remediation run", () => {
       expect(step).toMatchObject({ status: "succeeded", errorCode: null });
       expect(step.finishedAt!.getTime()).toBeGreaterThanOrEqual(step.startedAt.getTime());
       expect(step.durationMs).toBeGreaterThanOrEqual(0);
+      if ((step.detail as { write?: boolean }).write === false) {
+        // A grant another item of the run already made (Reader on the shared resource group): no call, no write spent.
+        expect(step).toMatchObject({ name: "assignRole", outcome: "exists", azureRequestId: null });
+        continue;
+      }
       expect(step.azureRequestId, `${step.name} keeps Azure's request id`).toMatch(/[0-9a-f-]{36}/);
       expect(step.correlationId).toMatch(/[0-9a-f-]{36}/);
     }
