@@ -2,7 +2,8 @@
 // pure evaluator judges them, and only verdicts that changed are written, with a history row for each change
 // of state. Daily aggregates are refreshed at the end.
 import { createHash } from "node:crypto";
-import { db, type Prisma } from "../db/client";
+import { db, pgPool, type Prisma } from "../db/client";
+import { copyRows, withPgTransaction } from "../db/copy-rows";
 import { AppError } from "../errors";
 import { log } from "../log";
 import { buildEvaluationContext, evaluateServer } from "../rules/evaluate";
@@ -22,7 +23,8 @@ export interface EvaluationResult {
   durationMs: number;
 }
 
-const hashOf = (verdict: Verdict) => createHash("sha1").update(JSON.stringify(verdict)).digest("base64url");
+/** The stored hash of a verdict: SHA-1 of its JSON, as every stored verdict was hashed. */
+const hashOf = (json: string) => createHash("sha1").update(json).digest("base64url");
 
 /** Runs one evaluation for a queued EvaluationRun; a run already finished is left alone. */
 export async function runEvaluation(runId: string, { attempt, maxAttempts }: { attempt: number; maxAttempts: number }): Promise<EvaluationResult | null> {
@@ -52,95 +54,138 @@ export async function runEvaluation(runId: string, { attempt, maxAttempts }: { a
   }
 }
 
+interface StoredVerdictRef {
+  hash: string | null;
+  previousState: string | null;
+}
+
+interface VerdictWrite {
+  verdict: Verdict;
+  /** The verdict serialised once: hashed, then written as is. */
+  json: string;
+  hash: string;
+  fromState: string | null;
+}
+
+/** One batch of live servers after `after` (by id), each with its current verdict's hash and state. */
+async function readServers(after: string): Promise<(InventoryServer & StoredVerdictRef)[]> {
+  const { rows } = await pgPool().query<InventoryServer & StoredVerdictRef>(
+    `SELECT s.id, s.arm_id AS "armId", s.name, s.subscription_id AS "subscriptionId", s.resource_group AS "resourceGroup",
+            s.location, s.version, s.sku_name AS "skuName", s.sku_tier AS "skuTier", s.state, s.tags,
+            v.hash, v.state AS "previousState"
+     FROM server s LEFT JOIN server_verdict v ON v.server_id = s.id
+     WHERE s.deleted_at IS NULL AND s.id > $1::uuid
+     ORDER BY s.id LIMIT $2`,
+    [after, BATCH],
+  );
+  return rows;
+}
+
 async function evaluateFleet(runId: string, now: Date) {
-  const timings = { loadMs: 0, evaluateMs: 0, readVerdictsMs: 0, writeMs: 0, aggregateMs: 0 };
-  let mark = performance.now();
-  const lap = (key: keyof typeof timings) => {
+  // Read, evaluate and write overlap: the next batch is read and the previous one written while this one is
+  // judged, so Postgres and the evaluator work at the same time. Waits are what the phases record.
+  const timings = { loadMs: 0, readWaitMs: 0, evaluateMs: 0, writeWaitMs: 0, aggregateMs: 0 };
+  const timed = async <T>(key: keyof typeof timings, work: () => Promise<T> | T): Promise<T> => {
     const t = performance.now();
-    timings[key] += t - mark;
-    mark = t;
+    try {
+      return await work();
+    } finally {
+      timings[key] += performance.now() - t;
+    }
   };
-  const [rules, exemptions, setup] = await Promise.all([loadRules(), loadExemptions(), loadInventorySetup()]);
-  const ctx = buildEvaluationContext({ rules, exemptions, ...setup });
-  lap("loadMs");
+  const [rules, exemptions, setup] = await timed("loadMs", () => Promise.all([loadRules(), loadExemptions(), loadInventorySetup()]));
+  const ctx = await timed("loadMs", () => buildEvaluationContext({ rules, exemptions, ...setup }));
 
   let servers = 0;
   let changed = 0;
-  let cursor = "00000000-0000-0000-0000-000000000000";
-  for (;;) {
-    // Each server with its current verdict's hash and state, in one round trip.
-    const batch = await db().$queryRaw<(InventoryServer & { hash: string | null; previousState: string | null })[]>`
-      SELECT s.id, s.arm_id AS "armId", s.name, s.subscription_id AS "subscriptionId", s.resource_group AS "resourceGroup",
-             s.location, s.version, s.sku_name AS "skuName", s.sku_tier AS "skuTier", s.state, s.tags,
-             v.hash, v.state AS "previousState"
-      FROM server s LEFT JOIN server_verdict v ON v.server_id = s.id
-      WHERE s.deleted_at IS NULL AND s.id > ${cursor}::uuid
-      ORDER BY s.id LIMIT ${BATCH}`;
-    if (batch.length === 0) break;
-    cursor = batch[batch.length - 1]!.id;
-    servers += batch.length;
-    lap("readVerdictsMs");
-    const writes: { verdict: Verdict; hash: string; fromState: string | null }[] = [];
-    for (const row of batch) {
-      const { hash: previousHash, previousState, ...server } = row;
-      const verdict = evaluateServer(ctx, server, now);
-      const hash = hashOf(verdict);
-      if (previousHash !== hash) writes.push({ verdict, hash, fromState: previousState });
+  let reading = readServers("00000000-0000-0000-0000-000000000000");
+  let writing: Promise<void> | null = null;
+  try {
+    for (;;) {
+      const batch = await timed("readWaitMs", () => reading);
+      if (batch.length === 0) break;
+      reading = readServers(batch[batch.length - 1]!.id);
+      // Awaited on the next turn; a failure in between must not become an unhandled rejection.
+      reading.catch(() => {});
+      servers += batch.length;
+      const writes = await timed("evaluateMs", () => {
+        const out: VerdictWrite[] = [];
+        for (const row of batch) {
+          const { hash: previousHash, previousState, ...server } = row;
+          const verdict = evaluateServer(ctx, server, now);
+          const json = JSON.stringify(verdict);
+          const hash = hashOf(json);
+          if (previousHash !== hash) out.push({ verdict, json, hash, fromState: previousState });
+        }
+        return out;
+      });
+      if (writing) await timed("writeWaitMs", () => writing);
+      writing = writes.length ? writeVerdicts(runId, now, writes) : null;
+      writing?.catch(() => {});
+      changed += writes.length;
     }
-    lap("evaluateMs");
-    if (writes.length) await writeVerdicts(runId, now, writes);
-    lap("writeMs");
-    changed += writes.length;
+    if (writing) await timed("writeWaitMs", () => writing);
+  } finally {
+    // On failure, let the batch in flight settle before the run is marked failed or queued for a retry.
+    await Promise.allSettled([reading, writing]);
   }
-  const counts = await refreshAggregates(now);
-  lap("aggregateMs");
+  const counts = await timed("aggregateMs", () => refreshAggregates(now));
   log().info({ runId, servers, changed, ...Object.fromEntries(Object.entries(timings).map(([k, v]) => [k, Math.round(v)])) }, "evaluation phases");
   return { servers, changed, counts, ruleRevisions: Object.fromEntries(rules.map((r) => [r.id, r.revision])) as Prisma.InputJsonValue };
 }
 
+const STAGED_COLUMNS = ["server_id", "state", "rule_id", "revision", "hash", "from_state", "verdict"] as const;
+
 /**
  * Upserts changed verdicts and appends a timeline row for each change of state, in one transaction per batch.
- * The rows travel as one JSON document per statement: Postgres parses it once, where text arrays of JSON
- * would be escaped element by element on both sides.
+ * The rows are COPied into a temporary table (each verdict parsed once by Postgres) and moved from there
+ * with one statement per table.
  */
-async function writeVerdicts(runId: string, now: Date, writes: { verdict: Verdict; hash: string; fromState: string | null }[]): Promise<void> {
-  const rows = JSON.stringify(
-    writes.map((w) => ({ server_id: w.verdict.serverId, state: w.verdict.state, rule_id: w.verdict.governingRule?.id ?? null, revision: w.verdict.governingRule?.revision ?? null, hash: w.hash, verdict: w.verdict })),
-  );
-  const changes = JSON.stringify(
-    writes
-      .filter((w) => w.fromState !== w.verdict.state)
-      .map((w) => ({ server_id: w.verdict.serverId, from_state: w.fromState, to_state: w.verdict.state, rule_id: w.verdict.governingRule?.id ?? null, revision: w.verdict.governingRule?.revision ?? null, reasons: w.verdict.reasons })),
-  );
-  await db().$transaction([
-    db().$executeRaw`
-      INSERT INTO server_verdict (server_id, state, governing_rule_id, rule_revision, verdict, hash, state_since, evaluated_at, run_id)
-      SELECT r.server_id, r.state, r.rule_id, r.revision, r.verdict, r.hash, ${now}, ${now}, ${runId}::uuid
-      FROM jsonb_to_recordset(${rows}::jsonb) AS r(server_id uuid, state text, rule_id uuid, revision int, hash text, verdict jsonb)
-      ON CONFLICT (server_id) DO UPDATE SET
-        state_since = CASE WHEN server_verdict.state = EXCLUDED.state THEN server_verdict.state_since ELSE EXCLUDED.state_since END,
-        state = EXCLUDED.state, governing_rule_id = EXCLUDED.governing_rule_id, rule_revision = EXCLUDED.rule_revision,
-        verdict = EXCLUDED.verdict, hash = EXCLUDED.hash, evaluated_at = EXCLUDED.evaluated_at, run_id = EXCLUDED.run_id`,
-    db().$executeRaw`
-      INSERT INTO verdict_change (server_id, at, from_state, to_state, governing_rule_id, rule_revision, reasons, run_id)
-      SELECT c.server_id, ${now}, c.from_state, c.to_state, c.rule_id, c.revision, c.reasons, ${runId}::uuid
-      FROM jsonb_to_recordset(${changes}::jsonb) AS c(server_id uuid, from_state text, to_state text, rule_id uuid, revision int, reasons jsonb)`,
-  ]);
+async function writeVerdicts(runId: string, now: Date, writes: VerdictWrite[]): Promise<void> {
+  const at = now.toISOString();
+  await withPgTransaction(pgPool(), async (client) => {
+    await client.query(`CREATE TEMPORARY TABLE verdict_batch (server_id uuid, state text, rule_id uuid, revision int, hash text, from_state text, verdict jsonb) ON COMMIT DROP`);
+    await copyRows(client, "verdict_batch", STAGED_COLUMNS, (function* () {
+      for (const w of writes) yield [w.verdict.serverId, w.verdict.state, w.verdict.governingRule?.id ?? null, w.verdict.governingRule?.revision ?? null, w.hash, w.fromState, w.json];
+    })());
+    await client.query(
+      `INSERT INTO server_verdict (server_id, state, governing_rule_id, rule_revision, verdict, hash, state_since, evaluated_at, run_id)
+       SELECT b.server_id, b.state, b.rule_id, b.revision, b.verdict, b.hash, $1::timestamp, $1::timestamp, $2::uuid
+       FROM verdict_batch b
+       ON CONFLICT (server_id) DO UPDATE SET
+         state_since = CASE WHEN server_verdict.state = EXCLUDED.state THEN server_verdict.state_since ELSE EXCLUDED.state_since END,
+         state = EXCLUDED.state, governing_rule_id = EXCLUDED.governing_rule_id, rule_revision = EXCLUDED.rule_revision,
+         verdict = EXCLUDED.verdict, hash = EXCLUDED.hash, evaluated_at = EXCLUDED.evaluated_at, run_id = EXCLUDED.run_id`,
+      [at, runId],
+    );
+    // A change of state (or a first verdict) is a timeline row; reasons come from the verdict as written.
+    await client.query(
+      `INSERT INTO verdict_change (server_id, at, from_state, to_state, governing_rule_id, rule_revision, reasons, run_id)
+       SELECT b.server_id, $1::timestamp, b.from_state, b.state, b.rule_id, b.revision, b.verdict -> 'reasons', $2::uuid
+       FROM verdict_batch b WHERE b.from_state IS DISTINCT FROM b.state`,
+      [at, runId],
+    );
+  });
 }
 
-/** Recomputes today's servers-per-state figures, overall and by rule, subscription and region; returns the overall counts. */
+/**
+ * Recomputes today's servers-per-state figures, overall and by rule, subscription and region; returns the overall counts.
+ * On the pool rather than in a Prisma transaction: at 100,000 servers on a busy machine it can outlast Prisma's 5 s limit.
+ */
 async function refreshAggregates(now: Date): Promise<Record<string, number>> {
-  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  await db().$transaction([
-    db().dailyAggregate.deleteMany({ where: { day } }),
-    db().$executeRaw`
-      INSERT INTO daily_aggregate (day, dimension, key, state, count)
-      SELECT ${day}::date, d.dimension, d.key, d.state, count(*)::int
-      FROM server_verdict v JOIN server s ON s.id = v.server_id AND s.deleted_at IS NULL
-      CROSS JOIN LATERAL (VALUES ('all', '', v.state), ('rule', coalesce(v.governing_rule_id::text, ''), v.state),
-                                 ('subscription', s.subscription_id, v.state), ('region', s.location, v.state)) AS d(dimension, key, state)
-      GROUP BY d.dimension, d.key, d.state`,
-  ]);
-  const overall = await db().dailyAggregate.findMany({ where: { day, dimension: "all" } });
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString().slice(0, 10);
+  const overall = await withPgTransaction(pgPool(), async (client) => {
+    await client.query(`DELETE FROM daily_aggregate WHERE day = $1::date`, [day]);
+    await client.query(
+      `INSERT INTO daily_aggregate (day, dimension, key, state, count)
+       SELECT $1::date, d.dimension, d.key, d.state, count(*)::int
+       FROM server_verdict v JOIN server s ON s.id = v.server_id AND s.deleted_at IS NULL
+       CROSS JOIN LATERAL (VALUES ('all', '', v.state), ('rule', coalesce(v.governing_rule_id::text, ''), v.state),
+                                  ('subscription', s.subscription_id, v.state), ('region', s.location, v.state)) AS d(dimension, key, state)
+       GROUP BY d.dimension, d.key, d.state`,
+      [day],
+    );
+    return (await client.query<{ state: string; count: number }>(`SELECT state, count FROM daily_aggregate WHERE day = $1::date AND dimension = 'all'`, [day])).rows;
+  });
   return Object.fromEntries(overall.map((a) => [a.state, a.count]));
 }
