@@ -2,7 +2,7 @@
 // A page travels as one JSON document (jsonb_to_recordset): Postgres parses it once, where text arrays would be
 // escaped element by element in JavaScript and parsed again. Rows a scan saw get its id in last_scan_id;
 // deletion marking compares against it.
-import { db, Prisma } from "../db/client";
+import { db, pgPool, Prisma } from "../db/client";
 import { policyFacts, vaultIdOf } from "./policy-facts";
 import { armKey } from "./types";
 import type { BackupInstanceRow, PolicyRow, RoleAssignmentRow, ServerRow, VaultRow } from "./queries";
@@ -22,10 +22,12 @@ const lower = (v: string | null | undefined) => (v ?? "").toLowerCase();
 async function upsertSubscriptions(ids: string[]): Promise<void> {
   const unique = [...new Set(ids.map(lower).filter(Boolean))];
   if (unique.length === 0) return;
-  await db().$executeRaw`
-    INSERT INTO subscription (id, last_seen_at, deleted_at)
-    SELECT s, now(), NULL FROM unnest(${unique}::text[]) AS s
-    ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), deleted_at = NULL`;
+  await pgPool().query(
+    `INSERT INTO subscription (id, last_seen_at, deleted_at)
+     SELECT s, now(), NULL FROM unnest($1::text[]) AS s
+     ON CONFLICT (id) DO UPDATE SET last_seen_at = now(), deleted_at = NULL`,
+    [unique],
+  );
 }
 
 export async function upsertServers(scanId: string, page: ServerRow[]): Promise<void> {
@@ -38,15 +40,17 @@ export async function upsertServers(scanId: string, page: ServerRow[]): Promise<
       version: orNull(r.version), sku_name: orNull(r.skuName), sku_tier: orNull(r.skuTier), state: orNull(r.state), tags: r.tags ?? {},
     })),
   );
-  await db().$executeRaw`
-    INSERT INTO server (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, version, sku_name, sku_tier, state, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, r.version, r.sku_name, r.sku_tier, r.state, r.tags, now(), now(), NULL, ${scanId}::uuid
-    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, name text, subscription_id text, resource_group text, location text, version text, sku_name text, sku_tier text, state text, tags jsonb)
+  await pgPool().query(
+    `INSERT INTO server (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, version, sku_name, sku_tier, state, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, r.version, r.sku_name, r.sku_tier, r.state, r.tags, now(), now(), NULL, $1::uuid
+    FROM jsonb_to_recordset($2::jsonb) AS r(arm_id text, name text, subscription_id text, resource_group text, location text, version text, sku_name text, sku_tier text, state text, tags jsonb)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, name = EXCLUDED.name, subscription_id = EXCLUDED.subscription_id,
       resource_group = EXCLUDED.resource_group, location = EXCLUDED.location, version = EXCLUDED.version,
       sku_name = EXCLUDED.sku_name, sku_tier = EXCLUDED.sku_tier, state = EXCLUDED.state, tags = EXCLUDED.tags,
-      last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+      last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`,
+    [scanId, doc],
+  );
 }
 
 export async function upsertVaults(scanId: string, page: VaultRow[]): Promise<void> {
@@ -59,14 +63,16 @@ export async function upsertVaults(scanId: string, page: VaultRow[]): Promise<vo
       principal_id: orNull(r.principalId), identity_type: orNull(r.identityType), storage_type: storage(r), tags: r.tags ?? {},
     })),
   );
-  await db().$executeRaw`
-    INSERT INTO vault (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, principal_id, identity_type, storage_type, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, lower(r.principal_id), r.identity_type, r.storage_type, r.tags, now(), now(), NULL, ${scanId}::uuid
-    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, name text, subscription_id text, resource_group text, location text, principal_id text, identity_type text, storage_type text, tags jsonb)
+  await pgPool().query(
+    `INSERT INTO vault (id, arm_id_key, arm_id, name, subscription_id, resource_group, location, principal_id, identity_type, storage_type, tags, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, r.name, lower(r.subscription_id), r.resource_group, r.location, lower(r.principal_id), r.identity_type, r.storage_type, r.tags, now(), now(), NULL, $1::uuid
+    FROM jsonb_to_recordset($2::jsonb) AS r(arm_id text, name text, subscription_id text, resource_group text, location text, principal_id text, identity_type text, storage_type text, tags jsonb)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, name = EXCLUDED.name, subscription_id = EXCLUDED.subscription_id, resource_group = EXCLUDED.resource_group,
       location = EXCLUDED.location, principal_id = EXCLUDED.principal_id, identity_type = EXCLUDED.identity_type,
-      storage_type = EXCLUDED.storage_type, tags = EXCLUDED.tags, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+      storage_type = EXCLUDED.storage_type, tags = EXCLUDED.tags, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`,
+    [scanId, doc],
+  );
 }
 
 const PG_FLEX = "microsoft.dbforpostgresql/flexibleservers";
@@ -81,14 +87,16 @@ export async function upsertPolicies(scanId: string, page: PolicyRow[]): Promise
       backup_interval: facts[i]!.backupInterval, default_retention: facts[i]!.defaultRetention, policy_rules: r.policyRules ?? [],
     })),
   );
-  await db().$executeRaw`
-    INSERT INTO backup_policy (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, datasource_types, backup_interval, default_retention, policy_rules, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, ARRAY(SELECT jsonb_array_elements_text(r.datasource_types)), r.backup_interval, r.default_retention, r.policy_rules, now(), now(), NULL, ${scanId}::uuid
-    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, vault_id text, subscription_id text, name text, datasource_types jsonb, backup_interval text, default_retention text, policy_rules jsonb)
+  await pgPool().query(
+    `INSERT INTO backup_policy (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, datasource_types, backup_interval, default_retention, policy_rules, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, ARRAY(SELECT jsonb_array_elements_text(r.datasource_types)), r.backup_interval, r.default_retention, r.policy_rules, now(), now(), NULL, $1::uuid
+    FROM jsonb_to_recordset($2::jsonb) AS r(arm_id text, vault_id text, subscription_id text, name text, datasource_types jsonb, backup_interval text, default_retention text, policy_rules jsonb)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, vault_arm_id_key = EXCLUDED.vault_arm_id_key, subscription_id = EXCLUDED.subscription_id, name = EXCLUDED.name,
       datasource_types = EXCLUDED.datasource_types, backup_interval = EXCLUDED.backup_interval, default_retention = EXCLUDED.default_retention,
-      policy_rules = EXCLUDED.policy_rules, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+      policy_rules = EXCLUDED.policy_rules, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`,
+    [scanId, doc],
+  );
 }
 
 export async function upsertBackupInstances(scanId: string, page: BackupInstanceRow[]): Promise<void> {
@@ -101,15 +109,17 @@ export async function upsertBackupInstances(scanId: string, page: BackupInstance
       error_code: orNull(r.errorCode), error_message: orNull(r.errorMessage),
     })),
   );
-  await db().$executeRaw`
-    INSERT INTO backup_instance (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, data_source_arm_id_key, data_source_arm_id, policy_arm_id_key, protection_status, current_protection_state, error_code, error_message, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, lower(r.data_source_id), r.data_source_id, lower(r.policy_id), r.protection_status, r.protection_state, r.error_code, r.error_message, now(), now(), NULL, ${scanId}::uuid
-    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, vault_id text, subscription_id text, name text, data_source_id text, policy_id text, protection_status text, protection_state text, error_code text, error_message text)
+  await pgPool().query(
+    `INSERT INTO backup_instance (id, arm_id_key, arm_id, vault_arm_id_key, subscription_id, name, data_source_arm_id_key, data_source_arm_id, policy_arm_id_key, protection_status, current_protection_state, error_code, error_message, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.vault_id), lower(r.subscription_id), r.name, lower(r.data_source_id), r.data_source_id, lower(r.policy_id), r.protection_status, r.protection_state, r.error_code, r.error_message, now(), now(), NULL, $1::uuid
+    FROM jsonb_to_recordset($2::jsonb) AS r(arm_id text, vault_id text, subscription_id text, name text, data_source_id text, policy_id text, protection_status text, protection_state text, error_code text, error_message text)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, vault_arm_id_key = EXCLUDED.vault_arm_id_key, subscription_id = EXCLUDED.subscription_id, name = EXCLUDED.name,
       data_source_arm_id_key = EXCLUDED.data_source_arm_id_key, data_source_arm_id = EXCLUDED.data_source_arm_id, policy_arm_id_key = EXCLUDED.policy_arm_id_key,
       protection_status = EXCLUDED.protection_status, current_protection_state = EXCLUDED.current_protection_state,
-      error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+      error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`,
+    [scanId, doc],
+  );
 }
 
 export async function upsertRoleAssignments(scanId: string, page: RoleAssignmentRow[]): Promise<void> {
@@ -118,14 +128,16 @@ export async function upsertRoleAssignments(scanId: string, page: RoleAssignment
   const doc = JSON.stringify(
     rows.map((r) => ({ arm_id: r.id, subscription_id: r.subscriptionId ?? "", principal_id: r.principalId, principal_type: orNull(r.principalType), role_guid: r.roleGuid, scope: r.scope })),
   );
-  await db().$executeRaw`
-    INSERT INTO role_assignment (id, arm_id_key, arm_id, subscription_id, principal_id, principal_type, role_definition_guid, scope, scope_key, first_seen_at, last_seen_at, deleted_at, last_scan_id)
-    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.subscription_id), lower(r.principal_id), r.principal_type, lower(r.role_guid), r.scope, lower(r.scope), now(), now(), NULL, ${scanId}::uuid
-    FROM jsonb_to_recordset(${doc}::jsonb) AS r(arm_id text, subscription_id text, principal_id text, principal_type text, role_guid text, scope text)
+  await pgPool().query(
+    `INSERT INTO role_assignment (id, arm_id_key, arm_id, subscription_id, principal_id, principal_type, role_definition_guid, scope, scope_key, first_seen_at, last_seen_at, deleted_at, last_scan_id)
+    SELECT gen_random_uuid(), lower(r.arm_id), r.arm_id, lower(r.subscription_id), lower(r.principal_id), r.principal_type, lower(r.role_guid), r.scope, lower(r.scope), now(), now(), NULL, $1::uuid
+    FROM jsonb_to_recordset($2::jsonb) AS r(arm_id text, subscription_id text, principal_id text, principal_type text, role_guid text, scope text)
     ON CONFLICT (arm_id_key) DO UPDATE SET
       arm_id = EXCLUDED.arm_id, subscription_id = EXCLUDED.subscription_id, principal_id = EXCLUDED.principal_id,
       principal_type = EXCLUDED.principal_type, role_definition_guid = EXCLUDED.role_definition_guid, scope = EXCLUDED.scope,
-      scope_key = EXCLUDED.scope_key, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`;
+      scope_key = EXCLUDED.scope_key, last_seen_at = now(), deleted_at = NULL, last_scan_id = EXCLUDED.last_scan_id`,
+    [scanId, doc],
+  );
 }
 
 /**
