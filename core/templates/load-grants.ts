@@ -1,8 +1,10 @@
 // Which servers a template pack covers and what each needs granted, read from the verdicts: the servers matching
 // the servers list's filters (or chosen by id) in the actor's subscriptions whose verdict asks for a role
-// assignment, a batch at a time in server-id order, so a pack for 100,000 servers never holds them all.
+// assignment, in server-id order through one database cursor, a batch at a time as the pack is read, so a pack
+// for 100,000 servers never holds them all and its first template leaves as soon as the first rows arrive.
+import type { PoolClient } from "pg";
 import { authorize, type Actor } from "../auth/actor";
-import { db, Prisma } from "../db/client";
+import { pgPool, Prisma } from "../db/client";
 import { serverFromWhere, type ServerFilters } from "../dashboard/server-query";
 import { AppError } from "../errors";
 import type { Verdict } from "../rules/verdict";
@@ -42,52 +44,71 @@ const NEEDS_ROLES = Prisma.sql`jsonb_path_exists(v.verdict, '$.remediation.actio
 
 /**
  * The grants of every selected server whose verdict lists missing roles, in server-id order (case-insensitive),
- * read `batchSize` servers at a time. A server whose target vault is gone from the inventory or has no managed
- * identity is skipped (onSkipped says why): there is no identity to grant anything to yet.
+ * fetched `batchSize` rows at a time from one cursor (one read-only snapshot, so the pack is consistent). A server
+ * whose target vault is gone from the inventory or has no managed identity is skipped (onSkipped says why): there
+ * is no identity to grant anything to yet. Stopping early (the pack's reader went away) closes the cursor.
  */
-export async function* loadRoleGrants(actor: Actor, selection: GrantSelection, { batchSize = 2000, onSkipped }: LoadGrantsOptions = {}): AsyncGenerator<ServerRoleGrant> {
+export async function* loadRoleGrants(actor: Actor, selection: GrantSelection, { batchSize = 1000, onSkipped }: LoadGrantsOptions = {}): AsyncGenerator<ServerRoleGrant> {
   authorize(actor, "templates:download");
   if (selection.ids && selection.ids.length === 0) return;
   const ids = selection.ids ? Prisma.sql`AND s.id = ANY(${[...selection.ids]}::uuid[])` : Prisma.empty;
+  const query = Prisma.sql`
+    SELECT s.arm_id, s.arm_id_key, s.name, s.subscription_id, s.resource_group,
+           v.verdict->'remediation' AS remediation, v.verdict->'governingRule' AS governing_rule
+    ${serverFromWhere(actor, selection.filters)} AND ${NEEDS_ROLES} ${ids}
+    ORDER BY s.arm_id_key`;
   // Thousands of servers share a few vaults: each is read once.
   const vaults = new Map<string, VaultRow | null>();
-  let after: string | null = null;
-  for (;;) {
-    const cursor: Prisma.Sql = after === null ? Prisma.empty : Prisma.sql`AND s.arm_id_key > ${after}`;
-    const rows: GrantRow[] = await db().$queryRaw<GrantRow[]>`
-      SELECT s.arm_id, s.arm_id_key, s.name, s.subscription_id, s.resource_group,
-             v.verdict->'remediation' AS remediation, v.verdict->'governingRule' AS governing_rule
-      ${serverFromWhere(actor, selection.filters)} AND ${NEEDS_ROLES} ${ids} ${cursor}
-      ORDER BY s.arm_id_key LIMIT ${batchSize}`;
-    if (rows.length === 0) return;
-    after = rows[rows.length - 1]!.arm_id_key;
-
-    const unknown = [...new Set(rows.map(targetVaultKey).filter((key): key is string => key !== null && !vaults.has(key)))];
-    if (unknown.length) {
-      const found = await db().vault.findMany({ where: { armIdKey: { in: unknown }, deletedAt: null }, select: { armIdKey: true, armId: true, name: true, principalId: true } });
-      for (const key of unknown) vaults.set(key, null);
-      for (const v of found) vaults.set(v.armIdKey, { armId: v.armId, name: v.name, principalId: v.principalId });
-    }
-
-    for (const row of rows) {
-      const key = targetVaultKey(row);
-      const vault = key === null ? null : vaults.get(key);
-      if (!vault) {
-        onSkipped?.({ armId: row.arm_id, reason: "its target Backup vault is not in the inventory" });
-        continue;
+  const client = await pgPool().connect();
+  let broken: Error | undefined;
+  let open = false;
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    open = true;
+    await client.query(`DECLARE template_grants NO SCROLL CURSOR FOR ${query.text}`, query.values);
+    for (;;) {
+      const { rows } = await client.query<GrantRow>(`FETCH ${Math.max(1, Math.floor(batchSize))} FROM template_grants`);
+      if (rows.length === 0) break;
+      await readVaults(client, rows, vaults);
+      for (const row of rows) {
+        const key = targetVaultKey(row);
+        const vault = key === null ? null : vaults.get(key);
+        if (!vault) {
+          onSkipped?.({ armId: row.arm_id, reason: "its target Backup vault is not in the inventory" });
+          continue;
+        }
+        if (vault.principalId === null) {
+          onSkipped?.({ armId: row.arm_id, reason: `Backup vault '${vault.name}' has no system-assigned managed identity` });
+          continue;
+        }
+        yield roleGrantFromVerdict({
+          server: { armId: row.arm_id, name: row.name, subscriptionId: row.subscription_id, resourceGroup: row.resource_group },
+          vault,
+          verdict: { serverArmId: row.arm_id, governingRule: row.governing_rule, remediation: row.remediation },
+        });
       }
-      if (vault.principalId === null) {
-        onSkipped?.({ armId: row.arm_id, reason: `Backup vault '${vault.name}' has no system-assigned managed identity` });
-        continue;
-      }
-      yield roleGrantFromVerdict({
-        server: { armId: row.arm_id, name: row.name, subscriptionId: row.subscription_id, resourceGroup: row.resource_group },
-        vault,
-        verdict: { serverArmId: row.arm_id, governingRule: row.governing_rule, remediation: row.remediation },
-      });
+      if (rows.length < batchSize) break;
     }
-    if (rows.length < batchSize) return;
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    // Reached on the end, on an error, and when the consumer stops early (return() on this generator).
+    if (open) await client.query("ROLLBACK").catch((e: Error) => (broken ??= e));
+    client.release(broken);
   }
+}
+
+/** Reads the vaults of a batch that are not known yet, in the cursor's snapshot. */
+async function readVaults(client: PoolClient, rows: readonly GrantRow[], vaults: Map<string, VaultRow | null>): Promise<void> {
+  const unknown = [...new Set(rows.map(targetVaultKey).filter((key): key is string => key !== null && !vaults.has(key)))];
+  if (unknown.length === 0) return;
+  const { rows: found } = await client.query<{ arm_id_key: string } & VaultRow>(
+    `SELECT arm_id_key, arm_id AS "armId", name, principal_id AS "principalId" FROM vault WHERE arm_id_key = ANY($1::text[]) AND deleted_at IS NULL`,
+    [unknown],
+  );
+  for (const key of unknown) vaults.set(key, null);
+  for (const v of found) vaults.set(v.arm_id_key, { armId: v.armId, name: v.name, principalId: v.principalId });
 }
 
 const targetVaultKey = (row: GrantRow): string | null => row.remediation?.targetVaultArmId?.toLowerCase() ?? null;

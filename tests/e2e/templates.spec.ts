@@ -20,7 +20,9 @@ const ROLE_WRITERS = new Set(["8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "18d7d88d-
 interface ServerDetail {
   server: { id: string; name: string; armId: string; subscriptionId: string; resourceGroup: string };
   verdict: { state: string; governingRuleId: string | null; detail: { remediation: { needsRolesFlexguardCannotAssign: boolean } | null } } | null;
+  vaultIdentities: { principalId: string | null; relation: string; roleAssignments: { armId: string; roleDefinitionGuid: string; scope: string }[] }[];
 }
+const LTR_ROLE = "c088a766-074b-43ba-90d4-1fb21feae531";
 
 async function emulator(): Promise<APIRequestContext> {
   return playwrightRequest.newContext({ baseURL: emulatorUrl, ignoreHTTPSErrors: true });
@@ -77,21 +79,37 @@ test("an admin downloads a server's template, a DBA deploys it, and after RBAC p
     await evaluateNow(admin);
     const emu = await emulator();
     const token = await tokens(emu);
-    const { items } = (await (await admin.get("/api/servers?state=missing_roles&pageSize=1000")).json()) as { items: { id: string; subscriptionId: string }[] };
+    const { items } = (await (await admin.get("/api/servers?state=compliant&pageSize=1000")).json()) as { items: { id: string; subscriptionId: string }[] };
     const subscriptions = [...new Set(items.map((s) => s.subscriptionId))];
+    const flexguardScopes = await roleWriterScopes(emu, token.get(FLEXGUARD_PRINCIPAL)!, FLEXGUARD_PRINCIPAL, subscriptions);
     const dbaScopes = await roleWriterScopes(emu, token.get(DBA_PRINCIPAL)!, DBA_PRINCIPAL, subscriptions);
 
-    // The server: missing roles under our rule, Flexguard's principal may not assign them, the DBA may, and its vault has an identity.
+    // The generated fleet's vault identities that lack roles all sit where Flexguard may assign them. So the test
+    // makes the case an admin meets: in a resource group Flexguard's principal may not write role assignments to
+    // (and the DBA, its Owner, may), a protected server's vault identity loses its backup role on the server.
     let target: ServerDetail | null = null;
+    let removed = "";
     for (const { id } of items) {
       const detail = (await (await admin.get(`/api/servers/${id}`)).json()) as ServerDetail;
-      if (detail.verdict?.governingRuleId !== rule!.id || !detail.verdict.detail.remediation?.needsRolesFlexguardCannotAssign || !covers(dbaScopes, detail.server)) continue;
-      if ((await admin.get(`/api/servers/${id}/template`)).status() !== 200) continue;
+      if (detail.verdict?.governingRuleId !== rule!.id || covers(flexguardScopes, detail.server) || !covers(dbaScopes, detail.server)) continue;
+      const ltr = detail.vaultIdentities.find((v) => v.relation === "protects")?.roleAssignments.find((a) => a.roleDefinitionGuid === LTR_ROLE && a.scope.toLowerCase() === detail.server.armId.toLowerCase());
+      if (!ltr) continue;
       target = detail;
+      removed = ltr.armId;
       break;
     }
-    expect(target, "the e2e fleet has a server whose missing roles only a template can grant").not.toBeNull();
+    expect(target, "the e2e fleet has a protected server in a resource group only the DBA may grant roles in").not.toBeNull();
     const { server } = target!;
+    const dba = { authorization: `Bearer ${token.get(DBA_PRINCIPAL)}` };
+    expect((await emu.delete(`${removed}?api-version=2022-04-01`, { headers: dba })).status()).toBe(200);
+    const timings = (await (await emu.get("/_emulator/timings")).json()) as { rbacPropagationMs: number; argLagMs: number };
+    await emu.post("/_emulator/time", { data: { advanceSeconds: Math.ceil(timings.argLagMs / 1000) + 5 } });
+    await admin.post("/api/scans", { data: {} });
+    await expect(async () => {
+      const detail = (await (await admin.get(`/api/servers/${server.id}`)).json()) as ServerDetail;
+      expect(detail.verdict?.state).toBe("missing_roles");
+      expect(detail.verdict?.detail.remediation?.needsRolesFlexguardCannotAssign).toBe(true);
+    }).toPass({ timeout: 120_000, intervals: [2_000] });
 
     // The admin finds it in the dashboard and downloads its template from the server page.
     await signIn(page, "admin");
@@ -122,12 +140,11 @@ test("an admin downloads a server's template, a DBA deploys it, and after RBAC p
     expect(started.status(), await started.text()).toBe(201);
     await expect(async () => {
       await emu.post("/_emulator/time", { data: { advanceSeconds: 30 } });
-      const state = (await (await emu.get(deploymentUrl("flexguard-roles-e2e"), { headers: { authorization: `Bearer ${token.get(DBA_PRINCIPAL)}` } })).json()) as { properties: { provisioningState: string } };
+      const state = (await (await emu.get(deploymentUrl("flexguard-roles-e2e"), { headers: dba })).json()) as { properties: { provisioningState: string } };
       expect(state.properties.provisioningState).toBe("Succeeded");
     }).toPass({ timeout: 60_000 });
 
     // Past RBAC propagation (and Resource Graph's lag), then revalidate: a scan, which asks for an evaluation.
-    const timings = (await (await emu.get("/_emulator/timings")).json()) as { rbacPropagationMs: number; argLagMs: number };
     await emu.post("/_emulator/time", { data: { advanceSeconds: Math.ceil(Math.max(timings.rbacPropagationMs, timings.argLagMs) / 1000) + 60 } });
     await page.goto("/");
     await page.getByRole("button", { name: /scan now/i }).click();
