@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/core/auth/actor";
-import { db, disconnectDb } from "@/core/db/client";
+import { db, disconnectDb, pgPool } from "@/core/db/client";
 import { serverQuerySchema } from "@/core/dashboard/server-query";
 import { ROLE } from "@/core/inventory/types";
 import { loadRoleGrants, type GrantSelection } from "@/core/templates/load-grants";
@@ -119,6 +119,21 @@ describe("which servers a template pack covers", () => {
     expect((await grantNames(viewer, { filters: filters({ tag: "owner=dana" }) })).names).toEqual(["pg-a1"]);
     expect((await grantNames(viewer, { filters: filters(), ids: [ids.A2!, ids.B1!, ids.C1!] })).names.sort()).toEqual(["pg-a2", "pg-b1"]);
     expect((await grantNames(viewer, { filters: filters(), ids: [] })).names).toEqual([]);
+  });
+
+  it("gives its database connection back when the pack's reader goes away before the end", async () => {
+    const inUse = () => pgPool().totalCount - pgPool().idleCount;
+    const grants = loadRoleGrants(viewer, { filters: filters() }, { batchSize: 1 });
+    expect((await grants.next()).done).toBe(false);
+    expect(inUse()).toBe(1); // the cursor's transaction holds one connection while the pack is read
+    await grants.return(undefined);
+    expect(inUse()).toBe(0);
+
+    const pack = await templatePackDownload(viewer, { selection: { filters: filters() }, format: "zip", backupRoleScope: "server" });
+    const stream = pack.body as Readable;
+    await new Promise((resolve) => stream.once("readable", resolve));
+    stream.destroy();
+    await expect.poll(inUse).toBe(0);
   });
 
   it("parses the pack's query: filters, ids, format and scope", () => {
