@@ -33,14 +33,21 @@ export async function serverTemplateDownload(actor: Actor, serverId: string, { b
   if (!row) throw new AppError("CONFLICT", `Server '${server.name}' has not been evaluated yet, so Flexguard does not know which roles it needs: run an evaluation first.`);
   const verdict = row.verdict as unknown as Verdict;
 
-  // The vault the verdict targets; a server with nothing to fix (no remediation) keeps the vault protecting it.
+  // The vault the verdict targets. A compliant server (nothing to fix) keeps the vault protecting it, whose identity
+  // was found to hold its roles; other verdicts without a remediation (not in scope, exempt, pending) say nothing
+  // about roles, and a template claiming nothing is missing would be a guess.
   let vaultKey = verdict.remediation?.targetVaultArmId?.toLowerCase() ?? null;
-  if (vaultKey === null && verdict.remediation === null) {
+  if (vaultKey === null && verdict.remediation === null && verdict.state === "compliant") {
     const instance = await db().backupInstance.findFirst({ where: { dataSourceArmIdKey: server.armIdKey, deletedAt: null }, orderBy: { name: "asc" }, select: { vaultArmIdKey: true } });
     vaultKey = instance?.vaultArmIdKey ?? null;
   }
   if (vaultKey === null) {
-    throw new AppError("CONFLICT", `Server '${server.name}' has no Backup vault to grant roles to (its verdict is ${verdict.state}): ${verdict.reasons[0] ?? "its rule names no vault in its region."}`);
+    throw new AppError(
+      "CONFLICT",
+      verdict.remediation === null && verdict.state !== "compliant"
+        ? `Flexguard has not checked the roles of server '${server.name}' (its verdict is ${verdict.state}): ${verdict.reasons[0] ?? "no rule asks for its protection."}`
+        : `Server '${server.name}' has no Backup vault to grant roles to (its verdict is ${verdict.state}): ${verdict.reasons[0] ?? "its rule names no vault in its region."}`,
+    );
   }
   const vault = await db().vault.findFirst({ where: { armIdKey: vaultKey, deletedAt: null }, select: { armId: true, name: true, principalId: true } });
   if (!vault) throw new AppError("CONFLICT", `The Backup vault ${vaultKey} for server '${server.name}' is not in the inventory: scan again.`);

@@ -173,19 +173,6 @@ test("every caller gets exactly the access its role and scope allow", async () =
   const serverIds = servers.items as unknown as { id: string; subscriptionId: string }[];
   dashboardServers.inScope = serverIds.find((s) => s.subscriptionId === subscription)!.id;
   dashboardServers.outOfScope = serverIds.find((s) => s.subscriptionId !== subscription)!.id;
-  // Servers whose template can be built (evaluated, with a vault identity), once the first evaluation is done.
-  const withTemplate = async (inSubscription: boolean) => {
-    let found = "";
-    await expect(async () => {
-      for (const s of serverIds.filter((x) => (x.subscriptionId === subscription) === inSubscription)) {
-        if ((await admin.get(`/api/servers/${s.id}/template`)).status() === 200) return void (found = s.id);
-      }
-      throw new Error("no server with a template yet");
-    }).toPass({ timeout: 60_000 });
-    return found;
-  };
-  dashboardServers.withTemplate = await withTemplate(true);
-  dashboardServers.outOfScopeWithTemplate = await withTemplate(false);
   const scopedId = users.find((u) => u.username === "scoped-operator")!.id;
   expect((await admin.patch(`/api/users/${scopedId}`, { data: { subscriptions: [subscription] } })).status()).toBe(200);
 
@@ -203,6 +190,19 @@ test("every caller gets exactly the access its role and scope allow", async () =
     return (await answer.json()) as { id: string };
   };
   const fixtureRule = await created(admin.post("/api/rules", { data: FIXTURE_RULE }));
+  // Servers whose template can be built (evaluated, with a vault identity), once the evaluation the fixture rule asks for is done.
+  const withTemplate = async (inSubscription: boolean) => {
+    let found = "";
+    await expect(async () => {
+      for (const s of serverIds.filter((x) => (x.subscriptionId === subscription) === inSubscription)) {
+        if ((await admin.get(`/api/servers/${s.id}/template`)).status() === 200) return void (found = s.id);
+      }
+      throw new Error("no server with a template yet");
+    }).toPass({ timeout: 60_000 });
+    return found;
+  };
+  dashboardServers.withTemplate = await withTemplate(true);
+  dashboardServers.outOfScopeWithTemplate = await withTemplate(false);
   const fixtureWebhook = await created(admin.post("/api/webhooks", { data: matrixWebhook() }));
   // Plans are drafted from non-compliant servers of enforce-mode rules: the fixture rule's requirement, enforced
   // in the scoped operator's subscription (the same requirement, so no server changes state), Flexguard assigning roles.

@@ -77,17 +77,22 @@ beforeAll(async () => {
   await addServer("A3", { sub: subA, rg: "rg-web", vault: vaultId(subA, "bv-a"), missing: ["ltr", "reader"], state: "unprotected" });
   await addServer("A4", { sub: subA, rg: "rg-data", vault: vaultId(subA, "bv-a"), missing: [], remediation: "none" }); // compliant
   await addServer("A5", { sub: subA, rg: "rg-data", vault: null, missing: [], state: "no_vault_in_region", remediation: "noVault" });
+  await addServer("A6", { sub: subA, rg: "rg-data", vault: null, missing: [], state: "not_in_scope", remediation: "none" });
   await addServer("B1", { sub: subB, rg: "rg-data", vault: vaultId(subB, "bv-b"), missing: ["reader"] });
   await addServer("B2", { sub: subB, rg: "rg-data", vault: vaultId(subB, "bv-no-identity"), missing: ["ltr", "reader"] });
   await addServer("C1", { sub: subC, rg: "rg-data", vault: vaultId(subC, "bv-c"), missing: ["ltr", "reader"] });
-  // A4 is protected in bv-a: its template names that vault and grants nothing.
-  const a4 = serverId(subA, "rg-data", "pg-a4");
-  await db().backupInstance.create({
-    data: {
-      armId: `${vaultId(subA, "bv-a")}/backupInstances/pg-a4`, armIdKey: `${vaultId(subA, "bv-a")}/backupInstances/pg-a4`.toLowerCase(), vaultArmIdKey: vaultId(subA, "bv-a").toLowerCase(),
-      subscriptionId: subA, name: "pg-a4", dataSourceArmIdKey: a4.toLowerCase(), dataSourceArmId: a4, protectionStatus: "ProtectionConfigured", currentProtectionState: "ProtectionConfigured",
-    },
-  });
+  // A4 is protected in bv-a: its template names that vault and grants nothing. A6 is protected too, but no rule
+  // governs it, so nobody checked its vault identity's roles.
+  for (const name of ["pg-a4", "pg-a6"]) {
+    const server = serverId(subA, "rg-data", name);
+    const instance = `${vaultId(subA, "bv-a")}/backupInstances/${name}`;
+    await db().backupInstance.create({
+      data: {
+        armId: instance, armIdKey: instance.toLowerCase(), vaultArmIdKey: vaultId(subA, "bv-a").toLowerCase(), subscriptionId: subA, name,
+        dataSourceArmIdKey: server.toLowerCase(), dataSourceArmId: server, protectionStatus: "ProtectionConfigured", currentProtectionState: "ProtectionConfigured",
+      },
+    });
+  }
 });
 
 afterAll(async () => {
@@ -169,6 +174,8 @@ describe("one server's template", () => {
     await expect(serverTemplateDownload(viewer, randomUUID())).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(serverTemplateDownload(viewer, ids.B2!)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/no system-assigned managed identity/) });
     await expect(serverTemplateDownload(viewer, ids.A5!)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/no Backup vault to grant roles to/) });
+    // Not in scope of any rule: nobody checked its roles, so no "nothing missing" template is made up.
+    await expect(serverTemplateDownload(viewer, ids.A6!)).rejects.toMatchObject({ code: "CONFLICT", message: expect.stringMatching(/has not checked the roles/) });
   });
 });
 
