@@ -3,7 +3,7 @@
 import { recordAzureCalls, type AzureCall } from "../azure/call-log";
 import { toAzureError } from "../azure/errors";
 import { env } from "../config/env";
-import { db, type Prisma } from "../db/client";
+import { db, Prisma } from "../db/client";
 import { AppError } from "../errors";
 
 export interface StepResult<T> {
@@ -48,59 +48,48 @@ export async function runStep<T extends Record<string, unknown>>(
   name: string,
   fn: (attempt: StepAttempt) => Promise<StepResult<T>>,
 ): Promise<T> {
-  const existing = await db().remediationStep.findUnique({ where: { itemId_key: { itemId: item.id, key } } });
-  if (existing?.status === "succeeded") return existing.detail as T;
+  // One statement starts the step, or finds it finished: a succeeded step is never started again.
   const startedAt = new Date();
-  const attempt = existing ? existing.attempt + 1 : 1;
-  const reset = { status: "running", attempt, startedAt, finishedAt: null, durationMs: null, outcome: null, errorCode: null, errorMessage: null };
-  const step = existing
-    ? await db().remediationStep.update({ where: { id: existing.id }, data: reset })
-    : await db().remediationStep.upsert({
-        where: { itemId_key: { itemId: item.id, key } },
-        create: { itemId: item.id, planId: item.planId, name, key, status: "running", startedAt },
-        update: reset,
-      });
+  const [step] = await db().$queryRaw<{ id: bigint; attempt: number }[]>`
+    INSERT INTO remediation_step (item_id, plan_id, name, key, status, attempt, started_at)
+    VALUES (${item.id}::uuid, ${item.planId}::uuid, ${name}, ${key}, 'running', 1, ${utc(startedAt)})
+    ON CONFLICT (item_id, key) DO UPDATE SET status = 'running', attempt = remediation_step.attempt + 1, started_at = EXCLUDED.started_at,
+      finished_at = NULL, duration_ms = NULL, outcome = NULL, error_code = NULL, error_message = NULL
+    WHERE remediation_step.status <> 'succeeded'
+    RETURNING id, attempt`;
+  if (!step) {
+    const [done] = await db().$queryRaw<{ detail: T }[]>`SELECT detail FROM remediation_step WHERE item_id = ${item.id}::uuid AND key = ${key}`;
+    return done!.detail;
+  }
+  const attempt = step.attempt;
+  const finish = async (fields: { status: string; outcome: string; errorCode?: string | null; errorMessage?: string | null; requestId?: string | null; correlationId?: string | null; detail?: unknown }) => {
+    const finishedAt = new Date();
+    await db().$executeRaw`
+      UPDATE remediation_step SET status = ${fields.status}, finished_at = ${utc(finishedAt)}, duration_ms = ${finishedAt.getTime() - startedAt.getTime()}::int,
+        outcome = ${fields.outcome}, error_code = ${fields.errorCode ?? null}, error_message = ${fields.errorMessage ?? null},
+        azure_request_id = coalesce(${fields.requestId ?? null}, azure_request_id), correlation_id = coalesce(${fields.correlationId ?? null}, correlation_id),
+        detail = coalesce(${fields.detail === undefined ? null : JSON.stringify(fields.detail)}::jsonb, detail)
+      WHERE id = ${step.id}`;
+  };
   try {
     const recorded = await recordAzureCalls(() => fn({ attempt }));
     const calls: AzureCall[] = recorded.calls;
     const last = lastIds(calls);
-    const finishedAt = new Date();
-    await db().remediationStep.update({
-      where: { id: step.id },
-      data: {
-        status: "succeeded",
-        finishedAt,
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        outcome: recorded.result.outcome,
-        azureRequestId: last.requestId,
-        correlationId: last.correlationId,
-        detail: { ...recorded.result.detail, azureCalls: calls.length } as Prisma.InputJsonValue,
-      },
-    });
+    await finish({ status: "succeeded", outcome: recorded.result.outcome, requestId: last.requestId, correlationId: last.correlationId, detail: { ...recorded.result.detail, azureCalls: calls.length } });
     return recorded.result.detail;
   } catch (err) {
     if (err instanceof StepStoppedError) {
-      const finishedAt = new Date();
-      await db().remediationStep.update({ where: { id: step.id }, data: { status: "stopped", finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), outcome: "stopped by pause or cancel" } });
+      await finish({ status: "stopped", outcome: "stopped by pause or cancel" });
       throw err;
     }
     const failure = describeFailure(err);
-    const finishedAt = new Date();
-    await db().remediationStep.update({
-      where: { id: step.id },
-      data: {
-        status: "failed",
-        finishedAt,
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        outcome: "failed",
-        errorCode: failure.code,
-        errorMessage: failure.message.slice(0, 4000),
-        azureRequestId: failure.requestId,
-      },
-    });
+    await finish({ status: "failed", outcome: "failed", errorCode: failure.code, errorMessage: failure.message.slice(0, 4000), requestId: failure.requestId });
     throw err instanceof StepFailedError ? err : new StepFailedError(failure.code, failure.message, failure.requestId);
   }
 }
+
+/** A time for Prisma's DateTime columns (timestamp without time zone, holding UTC), whatever the session's time zone. */
+const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 function lastIds(calls: AzureCall[]): { requestId: string | null; correlationId: string | null } {
   for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.requestId) return { requestId: calls[i]!.requestId, correlationId: calls[i]!.correlationId };
