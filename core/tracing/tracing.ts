@@ -28,7 +28,7 @@ interface Tracing {
 
 const cache = globalThis as typeof globalThis & { flexguardTracing?: Tracing };
 // Ids the next span created in this context must take (the root span of a trace keyed by a row id).
-const forcedIds = new AsyncLocalStorage<{ traceId: string; spanId: string; used: boolean }>();
+const forcedIds = new AsyncLocalStorage<{ traceId: string; spanId: string; traceUsed: boolean; spanUsed: boolean }>();
 
 /** Whether spans are being recorded. */
 export const tracingEnabled = (): boolean => cache.flexguardTracing !== undefined;
@@ -56,17 +56,18 @@ export async function startTracing({ exporter, serviceName = process.env.FLEXGUA
   }
   const random = new base.RandomIdGenerator();
   const idGenerator = {
+    // Each forced id is handed out once (the SDK asks for the span id first), then ids are random again.
     generateTraceId: () => {
       const forced = forcedIds.getStore();
-      return forced && !forced.used ? forced.traceId : random.generateTraceId();
+      if (!forced || forced.traceUsed) return random.generateTraceId();
+      forced.traceUsed = true;
+      return forced.traceId;
     },
     generateSpanId: () => {
       const forced = forcedIds.getStore();
-      if (forced && !forced.used) {
-        forced.used = true;
-        return forced.spanId;
-      }
-      return random.generateSpanId();
+      if (!forced || forced.spanUsed) return random.generateSpanId();
+      forced.spanUsed = true;
+      return forced.spanId;
     },
   };
   const provider = new node.NodeTracerProvider({
@@ -127,7 +128,7 @@ export function withKeyedSpan<T>(key: string, root: boolean, name: string, attri
   if (!t) return fn(NO_SPAN);
   const traceId = traceIdOf(key);
   const spanId = rootSpanIdOf(key);
-  if (root) return forcedIds.run({ traceId, spanId, used: false }, () => runInSpan(t, name, attributes, fn, t.api.ROOT_CONTEXT));
+  if (root) return forcedIds.run({ traceId, spanId, traceUsed: false, spanUsed: false }, () => runInSpan(t, name, attributes, fn, t.api.ROOT_CONTEXT));
   const parent = t.api.trace.setSpanContext(t.api.ROOT_CONTEXT, { traceId, spanId, traceFlags: t.api.TraceFlags.SAMPLED, isRemote: true });
   return runInSpan(t, name, attributes, fn, parent);
 }
