@@ -92,6 +92,8 @@ test("an admin downloads a server's template, a DBA deploys it, and after RBAC p
     for (const { id } of items) {
       const detail = (await (await admin.get(`/api/servers/${id}`)).json()) as ServerDetail;
       if (detail.verdict?.governingRuleId !== rule!.id || covers(flexguardScopes, detail.server) || !covers(dbaScopes, detail.server)) continue;
+      if (!/^[\w./-]+$/.test(detail.server.armId)) continue; // a plain id: this test is about the flow, hostile names have their own
+
       const ltr = detail.vaultIdentities.find((v) => v.relation === "protects")?.roleAssignments.find((a) => a.roleDefinitionGuid === LTR_ROLE && a.scope.toLowerCase() === detail.server.armId.toLowerCase());
       if (!ltr) continue;
       target = detail;
@@ -101,7 +103,7 @@ test("an admin downloads a server's template, a DBA deploys it, and after RBAC p
     expect(target, "the e2e fleet has a protected server in a resource group only the DBA may grant roles in").not.toBeNull();
     const { server } = target!;
     const dba = { authorization: `Bearer ${token.get(DBA_PRINCIPAL)}` };
-    expect((await emu.delete(`${removed}?api-version=2022-04-01`, { headers: dba })).status()).toBe(200);
+    expect([200, 204]).toContain((await emu.delete(`${removed}?api-version=2022-04-01`, { headers: dba })).status());
     const timings = (await (await emu.get("/_emulator/timings")).json()) as { rbacPropagationMs: number; argLagMs: number };
     await emu.post("/_emulator/time", { data: { advanceSeconds: Math.ceil(timings.argLagMs / 1000) + 5 } });
     await admin.post("/api/scans", { data: {} });
