@@ -45,7 +45,10 @@ try {
     const run = await waitForEvaluation(runId, { timeoutMs: 10 * 60_000, intervalMs: 100 });
     if (run.status !== "SUCCEEDED") throw new Error(`evaluation ${run.id} ${run.status}: ${run.error}`);
     // The worker logs where the time went (with BENCH_LOG_LEVEL=info).
-    const phases = stack.worker.output.filter((l) => l.includes("evaluation phases") && l.includes(run.id)).pop();
+    const executions = stack.worker.output.filter((l) => l.includes("evaluation phases") && l.includes(run.id));
+    // More than one line means the job ran again (a stalled job is retried); the figures would not be one run's.
+    if (executions.length > 1) console.log(`    WARNING: run ${run.id} was executed ${executions.length} times`);
+    const phases = executions.pop();
     if (phases) console.log(`    phases: ${phases.replace(/.*"servers"/, '{"servers"')}`);
     return { s: (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000, changed: run.changed, servers: run.servers, counts: run.counts };
   };
@@ -65,6 +68,7 @@ try {
     await db().protectionRule.updateMany({ data: { revision: { increment: 1 } } });
     const r = await seconds((await requestEvaluation("bench")).runId);
     console.log(`  every rule's revision bumped: ${r.s.toFixed(2)} s, ${r.changed} verdicts rewritten`);
+    if (r.changed !== r.servers) console.log(`    WARNING: expected all ${r.servers} verdicts rewritten`);
     allChanged.push(r.s);
   }
   const unchanged: number[] = [];
