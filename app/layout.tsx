@@ -3,7 +3,24 @@ import type { ReactNode } from "react";
 import { currentActor } from "./_lib/actor";
 import { roleCan } from "@/core/auth/permissions";
 import { SignOutButton } from "./_components/sign-out-button";
+import { isDatabaseDown } from "@/core/health/database-down";
 import "./globals.css";
+
+function Unavailable() {
+  return (
+    <html lang="en">
+      <body>
+        <main>
+          <h1>Flexguard is unavailable</h1>
+          <p role="alert" className="error">
+            Flexguard cannot reach its database right now. Nothing is lost: work resumes when the database is back. Try again in a moment; operators can check{" "}
+            <a href="/api/ready">/api/ready</a>.
+          </p>
+        </main>
+      </body>
+    </html>
+  );
+}
 
 export const metadata: Metadata = {
   title: "Flexguard",
@@ -11,7 +28,14 @@ export const metadata: Metadata = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  const actor = await currentActor();
+  let actor: Awaited<ReturnType<typeof currentActor>>;
+  try {
+    actor = await currentActor();
+  } catch (err) {
+    // Every page needs the database; say so plainly instead of an error page with a stack trace or a digest.
+    if (isDatabaseDown(err)) return <Unavailable />;
+    throw err;
+  }
   return (
     <html lang="en">
       <body>
