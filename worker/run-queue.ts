@@ -17,6 +17,9 @@ const TRACE_KEYS: Record<string, { key: string; root: boolean }> = {
   "remediate-item": { key: "itemId", root: true },
 };
 
+// Only the first run of the job that starts a trace is its root; retries and re-dispatches become children.
+const isFirstRun = (job: Job, payload: Record<string, unknown>) => job.attemptsMade === 0 && (payload.dispatch === undefined || payload.dispatch === 1);
+
 /** The only place that builds a BullMQ Worker: payload checks, retry classification, logging, metrics and spans for every queue. */
 export function runQueue<N extends string, P extends z.ZodType>(
   q: QueueDefinition<N, P>,
@@ -39,7 +42,7 @@ export function runQueue<N extends string, P extends z.ZodType>(
         const attributes = { "flexguard.queue": q.name, "flexguard.job_id": job.id, "flexguard.attempt": attempt, ...ids };
         const run = () => handle(parsed.data, job);
         const result = await withLogContext({ queue: q.name, jobId: job.id, attempt, ...ids }, () =>
-          key ? withKeyedSpan(key, traced!.root && job.attemptsMade === 0, `${q.name} job`, attributes, run) : withSpan(`${q.name} job`, attributes, run),
+          key ? withKeyedSpan(key, traced!.root && isFirstRun(job, payload), `${q.name} job`, attributes, run) : withSpan(`${q.name} job`, attributes, run),
         );
         outcome = "completed";
         return result;
