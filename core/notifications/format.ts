@@ -95,7 +95,7 @@ export function renderWebhookBody(format: WebhookFormat, envelope: NotificationE
     if (m.facts.length) blocks.push({ type: "section", fields: m.facts.slice(0, 10).map(([k, v]) => ({ type: "mrkdwn", text: `*${slackEscape(k)}*\n${slackEscape(v)}` })) });
     if (listed.length) blocks.push({ type: "section", text: { type: "mrkdwn", text: [...listed, ...more].map((l) => `• ${slackEscape(l)}`).join("\n").slice(0, 3000) } });
     blocks.push({ type: "actions", elements: [{ type: "button", text: { type: "plain_text", text: "Open in Flexguard" }, url: m.link }] });
-    return JSON.stringify({ text: `${m.title}: ${m.text}`, blocks });
+    return JSON.stringify({ text: slackEscape(`${m.title}: ${m.text}`), blocks });
   }
   const card = {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
