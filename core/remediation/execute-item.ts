@@ -1,6 +1,6 @@
 // Executes one remediation item (the remediate-item job): its steps in order, with a lease renewed while it
 // works, its outcome recorded, then the dispatcher starts what may start next.
-import { db, type Prisma } from "../db/client";
+import { db } from "../db/client";
 import { env } from "../config/env";
 import { log } from "../log";
 import { executeAction, type ExecuteContext } from "./execute-actions";
@@ -14,15 +14,24 @@ import { requestDispatch } from "./run-dispatch";
  */
 class LeaseKeeper {
   private readonly held = new Map<string, number>();
+  /** Items the last renewal did not find RUNNING under this dispatch: taken over by the reconciler, or ended. */
+  private readonly lost = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
   hold(itemId: string, dispatch: number): void {
     this.held.set(itemId, dispatch);
+    this.lost.delete(itemId);
     this.timer ??= setInterval(() => void this.renew().catch(() => {}), Math.max(500, (env().REMEDIATION_LEASE_SECONDS * 1000) / 4));
+  }
+
+  /** Whether this process still owns the item (as of the last renewal). */
+  owns(itemId: string): boolean {
+    return this.held.has(itemId) && !this.lost.has(itemId);
   }
 
   release(itemId: string): void {
     this.held.delete(itemId);
+    this.lost.delete(itemId);
     if (this.held.size === 0 && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -33,13 +42,37 @@ class LeaseKeeper {
     if (this.held.size === 0) return;
     const ids = [...this.held.keys()];
     const dispatches = ids.map((id) => this.held.get(id)!);
-    await db().$executeRaw`
+    const renewed = await db().$queryRaw<{ id: string }[]>`
       UPDATE remediation_item i SET lease_until = now() + make_interval(secs => ${env().REMEDIATION_LEASE_SECONDS}::int)
       FROM unnest(${ids}::uuid[], ${dispatches}::int[]) AS h(id, dispatch)
-      WHERE i.id = h.id AND i.attempts = h.dispatch AND i.status = 'RUNNING'`;
+      WHERE i.id = h.id AND i.attempts = h.dispatch AND i.status = 'RUNNING'
+      RETURNING i.id::text AS id`;
+    const kept = new Set(renewed.map((r) => r.id));
+    for (const id of ids) if (!kept.has(id) && this.held.has(id)) this.lost.add(id);
   }
 }
 const leases = new LeaseKeeper();
+
+/** Plan statuses read at most once a second per process, however many of its items ask. */
+const planStatuses = new Map<string, { status: string; at: number; pending?: Promise<string> }>();
+async function planStatus(planId: string): Promise<string> {
+  const cached = planStatuses.get(planId);
+  if (cached && Date.now() - cached.at < 1_000) return cached.status;
+  if (cached?.pending) return cached.pending;
+  const pending = db()
+    .remediationPlan.findUnique({ where: { id: planId }, select: { status: true } })
+    .then((p) => {
+      const status = p?.status ?? "CANCELLED";
+      planStatuses.set(planId, { status, at: Date.now() });
+      return status;
+    })
+    .catch((err: unknown) => {
+      planStatuses.delete(planId);
+      throw err;
+    });
+  planStatuses.set(planId, { status: cached?.status ?? "RUNNING", at: cached?.at ?? 0, pending });
+  return pending;
+}
 
 export interface ExecuteItemInput {
   planId: string;
@@ -54,20 +87,11 @@ export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput
   if (!item || item.planId !== planId || item.status !== "RUNNING" || item.attempts !== dispatch) return;
   leases.hold(itemId, dispatch);
 
-  let planStatus = "RUNNING";
-  let checkedAt = 0;
-  let owned = true;
+  let lastPlanStatus = "RUNNING";
+  // Paused or cancelled; or taken over by the reconciler (this worker looked dead): stop without recording anything.
   const shouldStop = async () => {
-    if (Date.now() - checkedAt > 2_000) {
-      const [row] = await db().$queryRaw<{ plan_status: string; attempts: number; status: string }[]>`
-        SELECT p.status::text AS plan_status, i.attempts, i.status::text AS status
-        FROM remediation_item i JOIN remediation_plan p ON p.id = i.plan_id WHERE i.id = ${itemId}::uuid`;
-      planStatus = row?.plan_status ?? "CANCELLED";
-      // Taken over by the reconciler (this worker looked dead) or finished elsewhere: stop without recording anything.
-      owned = !!row && row.attempts === dispatch && row.status === "RUNNING";
-      checkedAt = Date.now();
-    }
-    return planStatus !== "RUNNING" || !owned;
+    lastPlanStatus = await planStatus(planId);
+    return lastPlanStatus !== "RUNNING" || !leases.owns(itemId);
   };
 
   try {
@@ -88,23 +112,17 @@ export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput
     }
     if (outcome.status === "STOPPED") {
       // Paused: back to PENDING, to continue from its recorded steps on resume. Cancelled: ends here.
-      const cancelled = planStatus === "CANCELLED";
+      const cancelled = lastPlanStatus === "CANCELLED";
       await db().remediationItem.updateMany({
         where: { id: itemId, status: "RUNNING", attempts: dispatch },
         data: cancelled ? { status: "CANCELLED", finishedAt: new Date(), leaseUntil: null } : { status: "PENDING", leaseUntil: null },
       });
     } else {
-      await db().remediationItem.updateMany({
-        where: { id: itemId, status: "RUNNING", attempts: dispatch },
-        data: {
-          status: outcome.status,
-          finishedAt: new Date(),
-          leaseUntil: null,
-          errorCode: null,
-          errorMessage: outcome.status === "STALE" ? (outcome.reason ?? null) : null,
-          result: outcome.result as Prisma.InputJsonValue,
-        },
-      });
+      // One statement (no implicit transaction): this runs once per item of runs with thousands.
+      await db().$executeRaw`
+        UPDATE remediation_item SET status = ${outcome.status}::item_status, finished_at = (now() AT TIME ZONE 'UTC'), lease_until = NULL, error_code = NULL,
+          error_message = ${outcome.status === "STALE" ? (outcome.reason ?? null) : null}, result = ${JSON.stringify(outcome.result)}::jsonb
+        WHERE id = ${itemId}::uuid AND status = 'RUNNING' AND attempts = ${dispatch}::int`;
     }
   } catch (err) {
     if (isInfrastructureError(err)) throw err; // Postgres gone: BullMQ retries the job, the lease covers a crash
