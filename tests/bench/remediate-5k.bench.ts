@@ -110,7 +110,7 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
   const started = performance.now();
   await startRun({ kind: "system", userId: null, label: "bench", role: "ADMIN", subscriptions: null, sourceIp: null }, planId);
   let killed = !killHalfWay;
-  let status = "RUNNING";
+  let status: string;
   let lastLog = 0;
   for (;;) {
     const p = (await getRunProgress(planId))!;
