@@ -1,0 +1,7 @@
+export default function Loading() {
+  return (
+    <p role="status" className="loading">
+      Loading the settings...
+    </p>
+  );
+}
