@@ -52,8 +52,11 @@ export class ArmBudget {
     } else if (available < 1 + this.reserve) {
       const missing = 1 + this.reserve - available;
       // Rate unknown yet: probe once a second (one request at a time), which shows the refill.
-      if (!this.refillPerSecond) return this.inFlight > 0 ? 250 : Math.max(0, 1000 - (this.now() - this.at));
-      return Math.max(5, Math.ceil((missing / this.refillPerSecond) * 1000));
+      if (!this.refillPerSecond) {
+        if (this.inFlight > 0) return 250;
+        const wait = 1000 - (this.now() - this.at);
+        if (wait > 0) return wait;
+      } else return Math.max(5, Math.ceil((missing / this.refillPerSecond) * 1000));
     }
     this.inFlight++;
     return 0;
