@@ -160,10 +160,14 @@ try {
       sample: async () => (outcome = await oneRun(kill)).seconds,
       extra: () => ({ lowerBoundSeconds: Math.round(lowerBound * 10) / 10, ratioToLowerBound: Math.round((outcome!.seconds / lowerBound) * 100) / 100, timeFactor: TIME_FACTOR, status: outcome!.status }),
     });
-    ok &&= result.ok;
-    ok &&= reportFigure({ name: `${name}-429s`, metric: "throttled", unit: "", bound: 0, value: outcome!.throttled, lowerIsBetter: true });
-    ok &&= reportFigure({ name: `${name}-duplicates`, metric: "duplicates", unit: "", bound: 0, value: outcome!.duplicates, lowerIsBetter: true });
-    ok &&= reportFigure({ name: `${name}-lost`, metric: "lost", unit: "", bound: 0, value: outcome!.lost, lowerIsBetter: true });
+    // Every figure is printed, whichever failed first.
+    const figures = [
+      result.ok,
+      reportFigure({ name: `${name}-429s`, metric: "throttled", unit: "", bound: 0, value: outcome!.throttled, lowerIsBetter: true }),
+      reportFigure({ name: `${name}-duplicates`, metric: "duplicates", unit: "", bound: 0, value: outcome!.duplicates, lowerIsBetter: true }),
+      reportFigure({ name: `${name}-lost`, metric: "lost", unit: "", bound: 0, value: outcome!.lost, lowerIsBetter: true }),
+    ];
+    ok = ok && figures.every(Boolean);
   }
 } finally {
   await emulator.stop();
