@@ -35,8 +35,8 @@ interface Ids {
   /** A webhook the admin made before the loop, and one made fresh for each caller of the delete row. */
   webhookId: string;
   deletableWebhookId: string;
-  /** A plan the operator drafted before the loop (in the scoped operator's subscription), and one drafted fresh for
-   * each caller of the rows that change a plan's state (submitted too, for approve and reject), with its hash. */
+  /** A plan the operator drafted before the loop (in the scoped operator's subscription), and one drafted before the
+   * loop for each caller of the rows that change a plan's state (submitted too, for approve and reject), with its hash. */
   planId: string;
   freshPlanId: string;
   freshPlanHash: string;
@@ -111,6 +111,16 @@ const MATRIX: Row[] = [
   { method: "POST", route: "/api/rules/what-if", path: () => "/api/rules/what-if", body: () => ({ rule: matrixRule() }), expect: everyone(200) },
   { method: "GET", route: "/api/rules/export", path: () => "/api/rules/export?format=yaml", expect: everyone(200) },
   { method: "POST", route: "/api/rules/import", path: () => "/api/rules/import", body: () => ({ format: "yaml", content: "version: 1\nrules: []\n", dryRun: true }), expect: only(writers, 200) },
+  // Before the exemption rows, which exempt the subscription these plans cover (nothing would be left to draft).
+  { method: "GET", route: "/api/plans", path: () => "/api/plans?status=draft", expect: everyone(200) },
+  { method: "POST", route: "/api/plans", path: () => "/api/plans", body: (ids) => matrixPlan(ids.subscriptionId), expect: only(scopedWriters, 201) },
+  { method: "GET", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.planId}?pageSize=5`, expect: everyone(200) },
+  { method: "PATCH", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.freshPlanId}`, body: () => ({ revision: 1, name: "matrix renamed" }), expect: only(scopedWriters, 200) },
+  { method: "DELETE", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.freshPlanId}`, expect: only(scopedWriters, 204) },
+  { method: "POST", route: "/api/plans/[planId]/submit", path: (ids) => `/api/plans/${ids.freshPlanId}/submit`, body: () => ({}), expect: only(scopedWriters, 200) },
+  // Drafted and submitted by the operator: an approver or admin decides; nobody else may.
+  { method: "POST", route: "/api/plans/[planId]/approve", path: (ids) => `/api/plans/${ids.freshPlanId}/approve`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
+  { method: "POST", route: "/api/plans/[planId]/reject", path: (ids) => `/api/plans/${ids.freshPlanId}/reject`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
   { method: "GET", route: "/api/exemptions", path: () => "/api/exemptions?status=all", expect: everyone(200) },
   { method: "POST", route: "/api/exemptions", path: () => "/api/exemptions", body: (ids) => matrixExemption(ids.subscriptionId), expect: only(scopedWriters, 201) },
   { method: "DELETE", route: "/api/exemptions/[exemptionId]", path: (ids) => `/api/exemptions/${ids.deletableExemptionId}`, expect: only(scopedWriters, 204) },
@@ -125,15 +135,6 @@ const MATRIX: Row[] = [
   { method: "DELETE", route: "/api/webhooks/[webhookId]", path: (ids) => `/api/webhooks/${ids.deletableWebhookId}`, expect: only(["admin"], 204) },
   { method: "POST", route: "/api/webhooks/[webhookId]/test", path: (ids) => `/api/webhooks/${ids.webhookId}/test`, expect: only(["admin"], 200) },
   { method: "GET", route: "/api/webhooks/[webhookId]/deliveries", path: (ids) => `/api/webhooks/${ids.webhookId}/deliveries`, expect: only(["admin"], 200) },
-  { method: "GET", route: "/api/plans", path: () => "/api/plans?status=draft", expect: everyone(200) },
-  { method: "POST", route: "/api/plans", path: () => "/api/plans", body: (ids) => matrixPlan(ids.subscriptionId), expect: only(scopedWriters, 201) },
-  { method: "GET", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.planId}?pageSize=5`, expect: everyone(200) },
-  { method: "PATCH", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.freshPlanId}`, body: () => ({ revision: 1, name: "matrix renamed" }), expect: only(scopedWriters, 200) },
-  { method: "DELETE", route: "/api/plans/[planId]", path: (ids) => `/api/plans/${ids.freshPlanId}`, expect: only(scopedWriters, 204) },
-  { method: "POST", route: "/api/plans/[planId]/submit", path: (ids) => `/api/plans/${ids.freshPlanId}/submit`, body: () => ({}), expect: only(scopedWriters, 200) },
-  // Drafted and submitted by the operator: an approver or admin decides; nobody else may.
-  { method: "POST", route: "/api/plans/[planId]/approve", path: (ids) => `/api/plans/${ids.freshPlanId}/approve`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
-  { method: "POST", route: "/api/plans/[planId]/reject", path: (ids) => `/api/plans/${ids.freshPlanId}/reject`, body: (ids) => ({ contentHash: ids.freshPlanHash, comment: "matrix" }), expect: only(approvers, 200) },
   // Run controls on the operator's draft: whoever may steer runs gets past access to the plan's state (409: a draft
   // is not approved, running or paused); nobody else gets that far. Progress and history are for every reader.
   ...(["run", "pause", "resume", "cancel", "retry"] as const).map((action): Row => ({ method: "POST", route: `/api/plans/[planId]/${action}`, path: (ids) => `/api/plans/${ids.planId}/${action}`, body: () => ({}), expect: only(scopedWriters, 409) })),
@@ -214,7 +215,17 @@ test("every caller gets exactly the access its role and scope allow", async () =
   }).toPass({ timeout: 60_000 });
   const operatorClient = clients.get("operator")!;
   const fixturePlan = await created(operatorClient.post("/api/plans", { data: matrixPlan(subscription) }));
+  // A fresh plan for each caller of the rows that change a plan's state, drafted now: the exemption rows below
+  // exempt the whole subscription, after which it has nothing left to plan.
   const PLAN_STATE_ROWS = ["PATCH /api/plans/[planId]", "DELETE /api/plans/[planId]", "POST /api/plans/[planId]/submit", "POST /api/plans/[planId]/approve", "POST /api/plans/[planId]/reject"];
+  const freshPlans = new Map<string, { id: string; contentHash: string }>();
+  for (const row of PLAN_STATE_ROWS) {
+    for (const caller of CALLERS) {
+      const plan = (await created(operatorClient.post("/api/plans", { data: matrixPlan(subscription) }))) as unknown as { id: string; contentHash: string };
+      if (row.endsWith("/approve") || row.endsWith("/reject")) expect((await operatorClient.post(`/api/plans/${plan.id}/submit`, { data: {} })).status()).toBe(200);
+      freshPlans.set(`${row} ${caller}`, plan);
+    }
+  }
   const results: string[] = [];
   for (const row of MATRIX) {
     for (const caller of CALLERS) {
@@ -223,11 +234,7 @@ test("every caller gets exactly the access its role and scope allow", async () =
       const deletableRuleId = row.method === "DELETE" && row.route === "/api/rules/[ruleId]" ? (await created(admin.post("/api/rules", { data: matrixRule() }))).id : "";
       const deletableExemptionId = row.method === "DELETE" && row.route === "/api/exemptions/[exemptionId]" ? (await created(admin.post("/api/exemptions", { data: matrixExemption(subscription) }))).id : "";
       const deletableWebhookId = row.method === "DELETE" && row.route === "/api/webhooks/[webhookId]" ? (await created(admin.post("/api/webhooks", { data: matrixWebhook() }))).id : "";
-      let fresh = { id: "", contentHash: "" };
-      if (PLAN_STATE_ROWS.includes(`${row.method} ${row.route}`)) {
-        fresh = (await created(operatorClient.post("/api/plans", { data: matrixPlan(subscription) }))) as unknown as typeof fresh;
-        if (row.route.endsWith("/approve") || row.route.endsWith("/reject")) expect((await operatorClient.post(`/api/plans/${fresh.id}/submit`, { data: {} })).status()).toBe(200);
-      }
+      const fresh = freshPlans.get(`${row.method} ${row.route} ${caller}`) ?? { id: "", contentHash: "" };
       const ids: Ids = {
         scanId: scan.scanId, runId: evaluation.runId, adminTokenId: adminToken.id, viewerUserId: users.find((u) => u.username === "viewer")!.id,
         ruleId: fixtureRule.id, deletableRuleId, deletableExemptionId, subscriptionId: subscription,
