@@ -7,7 +7,7 @@ import { createRoleAssignment } from "../azure/role-assignments";
 import { env } from "../config/env";
 import { roleAssignmentName } from "../templates/role-assignment-name";
 import type { PlanAction, RoleToAssign, ServerRef, ServerSituation, VaultRef, PolicyRef } from "./plan-types";
-import { lroFailure, runStep, StepFailedError, StepStoppedError, type StepItem } from "./execute-step";
+import { describeFailure, lroFailure, runStep, StepFailedError, StepStoppedError, type StepItem } from "./execute-step";
 
 export type ItemOutcome =
   | { status: "SUCCEEDED" | "BACKUP_PENDING" | "NO_CHANGE" | "STALE"; reason?: string; result: Record<string, unknown> }
@@ -253,11 +253,21 @@ async function protectServer(action: Extract<PlanAction, { kind: "protectServer"
       }
     }
     const ruleName = await backupRuleName(v.subscriptionId, policyId);
-    const poller = await dp.backupInstances.beginAdhocBackup(v.resourceGroup, v.name, action.backupInstanceName, {
-      backupRuleOptions: { ruleName, triggerOption: { retentionTagOverride: "Default" } },
-    });
-    const operation = await poller.pollUntilDone();
-    return { outcome: "started", detail: { jobId: operation.jobId ?? "" } };
+    try {
+      const poller = await dp.backupInstances.beginAdhocBackup(v.resourceGroup, v.name, action.backupInstanceName, {
+        backupRuleOptions: { ruleName, triggerOption: { retentionTagOverride: "Default" } },
+      });
+      const operation = await poller.pollUntilDone();
+      return { outcome: "started", detail: { jobId: operation.jobId ?? "" } };
+    } catch (err) {
+      // A backup is already running on the instance (its schedule came round): that one is the first backup to follow.
+      if (describeFailure(err).code !== "UserErrorMaxConcurrentOperationLimitReached") throw err;
+      for await (const job of dp.jobs.list(v.resourceGroup, v.name)) {
+        if (/^(InProgress|Started)$/i.test(job.properties.status) && lower(job.properties.backupInstanceId).endsWith(`/${lower(action.backupInstanceName)}`))
+          return { outcome: "a backup was already running: following it", detail: { jobId: job.id ?? job.name ?? "" } };
+      }
+      throw err;
+    }
   });
   const jobGuid = String(backup.jobId).split("/").pop()!;
 
