@@ -118,6 +118,7 @@ test("every page passes axe and fits a 1280 px window, with its empty and filled
 
     // A viewer sees the rule read-only, and no write controls anywhere.
     await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login/);
     await signIn(page, "viewer");
     await page.goto(`/rules/${ruleId}`);
     await expect(page.getByRole("heading", { name: "Definition" })).toBeVisible();
