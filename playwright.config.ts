@@ -38,7 +38,7 @@ export default defineConfig({
     command: "node --import tsx scripts/start.ts",
     url: `http://127.0.0.1:${e2e.webPort}/`,
     // The first run builds the app.
-    timeout: 300_000,
+    timeout: 600_000, // a cold `next build` on a shared 2-core machine can take over 5 minutes
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
