@@ -235,25 +235,31 @@ export function countsOf(items: readonly Pick<DraftItem, "kind" | "status">[]) {
   return { kinds, statuses };
 }
 
-/** Writes items in chunks (createMany: one statement per chunk). */
+/**
+ * Writes items in chunks of 1,000, each chunk one INSERT from a single JSON document (jsonb_to_recordset): far less
+ * work than binding eleven parameters per row, which is what made 10,000 items slow.
+ */
 export async function insertItems(tx: Db, planId: string, items: readonly DraftItem[]): Promise<void> {
   for (let at = 0; at < items.length; at += INSERT_CHUNK) {
-    await tx.remediationItem.createMany({
-      data: items.slice(at, at + INSERT_CHUNK).map((item) => ({
-        planId,
-        seq: item.seq,
-        kind: item.kind,
-        serverId: item.serverId,
-        subscriptionId: item.subscriptionId,
-        vaultArmIdKey: item.vaultArmIdKey,
-        action: toJson(item.action),
-        before: toJson(item.before),
-        after: toJson(item.after),
-        dependsOn: item.dependsOn,
-        canary: item.canary,
-        status: item.status,
-      })),
-    });
+    const rows = items.slice(at, at + INSERT_CHUNK).map((item) => ({
+      seq: item.seq,
+      kind: item.kind,
+      server_id: item.serverId,
+      subscription_id: item.subscriptionId,
+      vault_arm_id_key: item.vaultArmIdKey,
+      action: item.action,
+      before: item.before,
+      after: item.after,
+      depends_on: item.dependsOn,
+      canary: item.canary,
+      status: item.status,
+    }));
+    await tx.$executeRaw`
+      INSERT INTO remediation_item (id, plan_id, seq, kind, server_id, subscription_id, vault_arm_id_key, action, before, after, depends_on, canary, status)
+      SELECT gen_random_uuid(), ${planId}::uuid, r.seq, r.kind, r.server_id, r.subscription_id, r.vault_arm_id_key, r.action, r.before, r.after,
+             ARRAY(SELECT jsonb_array_elements_text(r.depends_on)::int), r.canary, r.status::item_status
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(seq int, kind text, server_id uuid, subscription_id text, vault_arm_id_key text,
+           action jsonb, before jsonb, after jsonb, depends_on jsonb, canary boolean, status text)`;
   }
 }
 
