@@ -1,5 +1,6 @@
 import { authorize, type Actor } from "../auth/actor";
 import { db, Prisma } from "../db/client";
+import type { VaultSummary } from "../inventory/types";
 import { NON_COMPLIANT_STATES } from "../rules/verdict";
 import { STATE_SQL } from "./server-query";
 
@@ -12,17 +13,10 @@ export interface VaultPolicyView {
   defaultRetention: string | null;
 }
 
-export interface VaultView {
+/** principalId null: the vault has no system-assigned identity, so backup cannot work. */
+export interface VaultView extends VaultSummary {
   id: string;
-  armId: string;
-  name: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  /** The system-assigned identity's principal id; null when the vault has no identity (backup cannot work). */
-  principalId: string | null;
   identityType: string | null;
-  storageType: string | null;
   policies: VaultPolicyView[];
   /** Servers this vault protects (live backup instances of live servers), per verdict state. */
   protectedServers: Record<string, number>;

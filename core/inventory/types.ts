@@ -4,15 +4,19 @@
 
 export type Tags = Record<string, string>;
 
-/** A PostgreSQL flexible server. */
-export interface InventoryServer {
-  /** Flexguard's row id (uuid). */
-  id: string;
+/** Where an Azure resource is: its ARM id and name, subscription, resource group and region. */
+export interface ArmResource {
   armId: string;
   name: string;
   subscriptionId: string;
   resourceGroup: string;
   location: string;
+}
+
+/** A PostgreSQL flexible server. */
+export interface InventoryServer extends ArmResource {
+  /** Flexguard's row id (uuid). */
+  id: string;
   /** properties.version, e.g. "16". */
   version: string | null;
   skuName: string | null;
@@ -23,15 +27,15 @@ export interface InventoryServer {
 }
 
 /** A Backup vault (Microsoft.DataProtection/backupVaults). */
-export interface InventoryVault {
-  armId: string;
-  name: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
+export interface InventoryVault extends ArmResource {
   /** identity.principalId of the vault's system-assigned managed identity; null when it has none. */
   principalId: string | null;
   tags: Tags;
+}
+
+/** A vault as the dashboard and plan drafting read it back: its identity and storage redundancy, no tags. */
+export interface VaultSummary extends Omit<InventoryVault, "tags"> {
+  storageType: string | null;
 }
 
 /** A backup policy in a vault, reduced to what compliance needs. */

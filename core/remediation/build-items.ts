@@ -20,20 +20,12 @@ import { coversScope, scopeKey } from "../rules/role-index";
 import { isoDurationSeconds } from "../rules/duration";
 import { vaultIdOfPolicy, type StoredProtectionRule } from "../rules/schemas";
 import type { RemediationAction, Verdict } from "../rules/verdict";
-import { ROLE, armKey } from "../inventory/types";
+import { ROLE, armKey, type ArmResource, type InventoryServer, type VaultSummary } from "../inventory/types";
 import type { PlanAction, PlanOptions, PolicyRef, RoleToAssign, ServerRef, ServerSituation, VaultRef } from "./plan-types";
 
 export type VaultStorageType = "LocallyRedundant" | "GeoRedundant" | "ZoneRedundant";
 
-export interface PlanningVault {
-  armId: string;
-  name: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  principalId: string | null;
-  storageType: string | null;
-}
+export type PlanningVault = VaultSummary;
 
 export interface PlanningPolicy {
   armId: string;
@@ -49,15 +41,7 @@ export interface PlanningInstance {
   protectionState: string | null;
 }
 
-export interface CandidateServer {
-  id: string;
-  armId: string;
-  name: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  location: string;
-  /** properties.state */
-  state: string | null;
+export interface CandidateServer extends Pick<InventoryServer, "id" | keyof ArmResource | "state"> {
   verdict: Verdict;
   /** The live backup instances protecting it. */
   instances: readonly PlanningInstance[];
