@@ -2,18 +2,10 @@
 // headers, so that Flexguard waits before a 429 instead of after one. ARM's limits are token buckets per
 // subscription and principal (CONTRACT §6): each response says how many tokens remain; the refill rate is not
 // sent, so it is learned from how the remaining count moves between responses.
-import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { sleep } from "./policies";
 
 export type ArmOperationKind = "reads" | "writes" | "deletes";
-
-const sleep = (ms: number, signal?: PipelineRequest["abortSignal"]) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(new Error("aborted"));
-    }, { once: true });
-  });
 
 /** One bucket (a subscription's reads, writes or deletes) as seen from the responses. */
 export class ArmBudget {

@@ -3,7 +3,8 @@ import { log } from "../log";
 import { withSpan } from "../tracing/tracing";
 import { azureApiOf, noteAzureCall, type AzureCall } from "./call-log";
 
-const sleep = (ms: number, signal?: PipelineRequest["abortSignal"]) =>
+/** Waits `ms`, or rejects with "aborted" as soon as the request is aborted. */
+export const sleep = (ms: number, signal?: PipelineRequest["abortSignal"]) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => {
