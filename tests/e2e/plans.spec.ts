@@ -1,6 +1,7 @@
 // Remediation plans in the browser: an operator drafts a plan from the servers page's filter and submits it, a
-// second person approves it with a comment; the author cannot approve their own plan.
-import { expect, test, type APIRequestContext } from "@playwright/test";
+// second person approves it with a comment; the author cannot approve their own plan; an approved plan runs to done.
+import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
+import { e2e } from "../../playwright.config";
 import { apiAs, fleetScanned, signIn } from "./support";
 
 const RULE_NAME = "e2e-plans-enforce";
@@ -102,4 +103,50 @@ test("the author of a plan cannot approve it, even as an admin", async ({ page }
   const approver = await apiAs("approver");
   const stale = await approver.post(`/api/plans/${plan.id}/approve`, { data: { contentHash: "0".repeat(64), comment: "ok" } });
   expect(stale.status()).toBe(409);
+});
+
+test("an approved plan runs to done in the browser and its servers become compliant", async ({ page }, testInfo) => {
+  test.setTimeout(300_000);
+  const admin = await apiAs("admin");
+  const { ruleId } = await enforceRule(admin);
+  const drafted = await admin.post("/api/plans", {
+    data: { name: "run to done", selection: { kind: "filter", filter: { rule: ruleId } }, options: { firstBackup: true } },
+  });
+  expect(drafted.status(), await drafted.text()).toBe(201);
+  const plan = (await drafted.json()) as { id: string; contentHash: string };
+  expect((await admin.post(`/api/plans/${plan.id}/submit`, { data: {} })).status()).toBe(200);
+  const approver = await apiAs("approver");
+  const approved = await approver.post(`/api/plans/${plan.id}/approve`, { data: { contentHash: plan.contentHash, comment: "go" } });
+  expect(approved.status(), await approved.text()).toBe(200);
+
+  // Emulated Azure runs 600 times faster here, so that RBAC propagation and the first backup take seconds.
+  const emu = await playwrightRequest.newContext({ baseURL: `https://127.0.0.1:${e2e.emulatorPort}`, ignoreHTTPSErrors: true });
+  await emu.post("/_emulator/time", { data: { timeFactor: 600 } });
+  try {
+    await signIn(page, "operator");
+    await page.goto(`/remediation/${plan.id}`);
+    await page.getByRole("button", { name: "Start run" }).click();
+    await expect(page.getByRole("progressbar", { name: "Run progress" })).toBeVisible();
+    await expect(page.getByTestId("plan-status")).toHaveText(/^succeeded/, { timeout: 240_000 });
+    await expect(page.getByRole("progressbar", { name: "Run progress" })).toHaveAttribute("value", "100");
+    await testInfo.attach("plan-run-done", { body: await page.screenshot({ fullPage: true }), contentType: "image/png" });
+
+    // Every server the run protected is compliant once a scan has seen it.
+    const detail = (await (await admin.get(`/api/plans/${plan.id}?pageSize=500`)).json()) as {
+      items: { rows: { kind: string; status: string; action: { server?: { id: string } } }[] };
+    };
+    const protectedIds = detail.items.rows.filter((r) => r.status === "SUCCEEDED" && r.action.server).map((r) => r.action.server!.id);
+    expect(protectedIds.length).toBeGreaterThan(0);
+    expect(detail.items.rows.filter((r) => r.status === "FAILED" || r.status === "RUNNING")).toEqual([]);
+    await expect(async () => {
+      const scan = await admin.post("/api/scans", { data: {} });
+      expect(scan.status()).toBeLessThan(300);
+      for (const id of protectedIds) {
+        const server = (await (await admin.get(`/api/servers/${id}`)).json()) as { verdict: { state: string } | null };
+        expect(server.verdict?.state, id).toBe("compliant");
+      }
+    }).toPass({ timeout: 120_000, intervals: [5_000] });
+  } finally {
+    await emu.post("/_emulator/time", { data: { timeFactor: 1 } });
+  }
 });
