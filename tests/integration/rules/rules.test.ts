@@ -31,6 +31,9 @@ afterAll(async () => {
 describe("saving rules", () => {
   it("creates revision 1 listing every field set, audits it and asks for an evaluation", async () => {
     const input = ruleInput(subscription);
+    // A run queued by an earlier test file would be joined instead; settle it so this request must make its own.
+    await db().evaluationRun.updateMany({ where: { status: "QUEUED" }, data: { status: "FAILED", error: "left queued by an earlier test file" } });
+    const before = new Date();
     const created = await createRule(alice, input);
     expect(created).toMatchObject({ revision: 1, updatedBy: alice.label, rule: { name: input.name, mode: "audit", enabled: true } });
 
@@ -43,7 +46,7 @@ describe("saving rules", () => {
     const audit = await db().auditEvent.findFirstOrThrow({ where: { action: "rule.create", targetId: created.id } });
     expect(audit).toMatchObject({ actorId: alice.userId, actorLabel: alice.label, before: null });
     expect(audit.after).toMatchObject({ name: input.name, order: input.order });
-    expect(await db().evaluationRun.count({ where: { trigger: "rules" } })).toBeGreaterThan(0);
+    expect(await db().evaluationRun.count({ where: { trigger: "rules", queuedAt: { gte: before } } })).toBe(1);
   });
 
   it("refuses a taken name (in any case) or order with 409, and a viewer with 403", async () => {
