@@ -14,6 +14,7 @@ import { NON_COMPLIANT_STATES, type Verdict } from "../rules/verdict";
 import { PlanBuilder, type BuiltPlan, type CandidateServer, type DraftItem, type PlanningInstance, type VaultStorageType } from "./build-items";
 import { planContentHash } from "./content-hash";
 import type { PlanOptions } from "./plan-types";
+import { planHead, type PlanHead } from "./plan-view";
 import { draftPlanInputSchema, resolveOptions, type DraftPlanInput, type PlanSelection, type StoredSelection } from "./schemas";
 import { estimatePlanDuration, type PlanEstimate } from "./timing-model";
 
@@ -155,13 +156,7 @@ async function flexguardWriterScopes(tx: Db): Promise<Set<string>> {
   return new Set(rows.map((r) => scopeKey(r.scope)));
 }
 
-export interface DraftedPlan {
-  id: string;
-  name: string;
-  status: string;
-  revision: number;
-  contentHash: string;
-  itemCount: number;
+export interface DraftedPlan extends PlanHead {
   kinds: Record<string, number>;
   skipped: Record<string, number>;
   estimateSeconds: number;
@@ -206,12 +201,7 @@ export async function draftPlan(actor: Actor, raw: DraftPlanInput): Promise<Draf
     { timeout: 300_000, maxWait: 30_000 },
   );
   return {
-    id: plan.id,
-    name: plan.name,
-    status: plan.status,
-    revision: plan.revision,
-    contentHash: plan.contentHash,
-    itemCount: plan.itemCount,
+    ...planHead(plan),
     kinds: content.kinds,
     skipped: content.skipped,
     estimateSeconds: plan.estimateSeconds,

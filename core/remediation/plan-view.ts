@@ -34,15 +34,22 @@ export interface PlanSummary {
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** What identifies a plan and its content, shown first wherever a plan is shown (drafted, listed, in detail). */
+export type PlanHead = Pick<PlanSummary, "id" | "name" | "status" | "revision" | "contentHash" | "itemCount">;
+
+export const planHead = (plan: PlanRow): PlanHead => ({
+  id: plan.id,
+  name: plan.name,
+  status: plan.status,
+  revision: plan.revision,
+  contentHash: plan.contentHash,
+  itemCount: plan.itemCount,
+});
+
 export function toPlanSummary(plan: PlanRow, now = new Date()): PlanSummary {
   const approval = approvalState(plan, now);
   return {
-    id: plan.id,
-    name: plan.name,
-    status: plan.status,
-    revision: plan.revision,
-    contentHash: plan.contentHash,
-    itemCount: plan.itemCount,
+    ...planHead(plan),
     estimateSeconds: plan.estimateSeconds,
     counts: (plan.counts ?? {}) as PlanSummary["counts"],
     createdBy: plan.createdBy,
