@@ -1,7 +1,7 @@
 "use client";
-import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { api } from "../../_components/api";
+import { useApiAction } from "../../_components/use-api-action";
 
 export interface UserRow {
   id: string;
@@ -18,18 +18,7 @@ const ROLES = ["viewer", "operator", "approver", "admin"];
 const subscriptionsOf = (text: string) => text.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
 
 export function UsersPanel({ users }: { users: UserRow[] }) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
-
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
-    try {
-      await fn();
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }
+  const { error, run } = useApiAction();
 
   function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

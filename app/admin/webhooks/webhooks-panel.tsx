@@ -1,7 +1,7 @@
 "use client";
-import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { api } from "../../_components/api";
+import { useApiAction } from "../../_components/use-api-action";
 
 export interface WebhookRow {
   id: string;
@@ -14,20 +14,14 @@ export interface WebhookRow {
 }
 
 export function WebhooksPanel({ hooks, events }: { hooks: WebhookRow[]; events: string[] }) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const action = useApiAction();
+  const { error } = action;
   const [notice, setNotice] = useState<string | null>(null);
   const [secret, setSecret] = useState<{ name: string; secret: string } | null>(null);
 
-  async function run(fn: () => Promise<unknown>) {
-    setError(null);
+  function run(fn: () => Promise<unknown>) {
     setNotice(null);
-    try {
-      await fn();
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    }
+    return action.run(fn);
   }
 
   function create(event: FormEvent<HTMLFormElement>) {

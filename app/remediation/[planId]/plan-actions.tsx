@@ -4,6 +4,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { api } from "../../_components/api";
+import { useApiAction } from "../../_components/use-api-action";
 
 interface Props {
   planId: string;
@@ -17,24 +18,8 @@ interface Props {
 }
 
 export function PlanActions({ planId, name, revision, contentHash, can, approverRole, awaitingApproval }: Props) {
-  const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const { error, busy, run } = useApiAction();
   const [comment, setComment] = useState("");
-  const [busy, setBusy] = useState(false);
-
-  async function run(fn: () => Promise<unknown>, after?: string) {
-    setError(null);
-    setBusy(true);
-    try {
-      await fn();
-      if (after) router.push(after);
-      else router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   return (
     <section aria-labelledby="actions-heading">
