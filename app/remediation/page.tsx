@@ -4,6 +4,7 @@ import { roleCan } from "@/core/auth/permissions";
 import { listPlans } from "@/core/remediation/list-plans";
 import { requirePageActor } from "../_lib/actor";
 import { formatCount, formatTime } from "../_components/format";
+import { Pager } from "../_components/pager";
 import { formatDuration, planStatusLabel } from "./plan-format";
 
 export const dynamic = "force-dynamic";
@@ -77,15 +78,7 @@ export default async function PlansPage({ searchParams }: { searchParams: Promis
           </tbody>
         </table>
       )}
-      {pages > 1 ? (
-        <nav className="pager" aria-label="Pages">
-          {page > 1 ? <Link href={href(page - 1)}>Previous</Link> : null}
-          <span>
-            Page {page} of {pages}
-          </span>
-          {page < pages ? <Link href={href(page + 1)}>Next</Link> : null}
-        </nav>
-      ) : null}
+      {pages > 1 ? <Pager page={page} pages={pages} href={href} /> : null}
     </>
   );
 }

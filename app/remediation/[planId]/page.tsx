@@ -8,6 +8,7 @@ import { getPlan, type PlanDetail } from "@/core/remediation/get-plan";
 import { ITEM_KINDS } from "@/core/remediation/schemas";
 import { requirePageActor } from "../../_lib/actor";
 import { formatCount, formatTime } from "../../_components/format";
+import { Pager } from "../../_components/pager";
 import { formatDuration, itemKindLabel, planStatusLabel } from "../plan-format";
 import { PlanActions, RemoveItemButton } from "./plan-actions";
 import { RunProgress } from "./run-progress";
@@ -184,15 +185,7 @@ export default async function PlanPage({ params, searchParams }: { params: Promi
             ))}
           </tbody>
         </table>
-        {pages > 1 ? (
-          <nav className="pager" aria-label="Pages">
-            {page > 1 ? <Link href={href(page - 1)}>Previous</Link> : null}
-            <span>
-              Page {page} of {pages}
-            </span>
-            {page < pages ? <Link href={href(page + 1)}>Next</Link> : null}
-          </nav>
-        ) : null}
+        {pages > 1 ? <Pager page={page} pages={pages} href={href} /> : null}
       </section>
     </>
   );
