@@ -5,7 +5,8 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Actor } from "@/core/auth/actor";
-import { createMigratedDatabase, dropDatabase } from "../support/database";
+import { dropDatabase } from "../support/database";
+import { freshBenchDatabase } from "./bench-database";
 import { reportFigure, runBench } from "./harness";
 
 const SERVERS = 100_000;
@@ -13,11 +14,7 @@ const SUBSCRIPTIONS = 200;
 const RULES = 50;
 const DAYS = 90;
 
-const dbName = `flexguard_bench_dashboard_${Date.now().toString(36)}`;
-const databaseUrl = await createMigratedDatabase(dbName);
-process.env.DATABASE_URL = databaseUrl;
-process.env.LOG_LEVEL = "warn";
-process.exitCode = 1;
+const { dbName, databaseUrl } = await freshBenchDatabase("dashboard");
 
 const client = new pg.Client({ connectionString: databaseUrl });
 await client.connect();

@@ -5,16 +5,13 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { Actor } from "@/core/auth/actor";
-import { createMigratedDatabase, dropDatabase } from "../support/database";
+import { dropDatabase } from "../support/database";
+import { freshBenchDatabase } from "./bench-database";
 import { runBench } from "./harness";
 
 const SERVERS = 10_000;
 const SUBSCRIPTIONS = 20;
-const dbName = `flexguard_bench_plans_${Date.now().toString(36)}`;
-const databaseUrl = await createMigratedDatabase(dbName);
-process.env.DATABASE_URL = databaseUrl;
-process.env.LOG_LEVEL = "warn";
-process.exitCode = 1;
+const { dbName, databaseUrl } = await freshBenchDatabase("plans");
 
 const LTR = "c088a766-074b-43ba-90d4-1fb21feae531";
 const ruleId = randomUUID();

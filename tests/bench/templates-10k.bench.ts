@@ -15,7 +15,8 @@ import { gzipSync } from "node:zlib";
 import pg from "pg";
 import type { Actor } from "@/core/auth/actor";
 import { ROLE } from "@/core/inventory/types";
-import { createMigratedDatabase, dropDatabase } from "../support/database";
+import { dropDatabase } from "../support/database";
+import { freshBenchDatabase } from "./bench-database";
 import { readZip } from "../unit/templates/read-zip";
 import { median, reportFigure, runBench } from "./harness";
 
@@ -24,11 +25,7 @@ const SUBSCRIPTIONS = 20;
 const GROUPS_PER_SUBSCRIPTION = 25;
 const REPEATS = 5;
 
-const dbName = `flexguard_bench_templates_${Date.now().toString(36)}`;
-const databaseUrl = await createMigratedDatabase(dbName);
-process.env.DATABASE_URL = databaseUrl;
-process.env.LOG_LEVEL = "warn";
-process.exitCode = 1;
+const { dbName, databaseUrl } = await freshBenchDatabase("templates");
 
 const client = new pg.Client({ connectionString: databaseUrl });
 await client.connect();
