@@ -14,7 +14,7 @@ import { startWorkerProcess, type WorkerProcess } from "../support/worker-proces
 import { emulatorRequest, type EmulatorTarget } from "../support/emulator-http";
 import { createApprovedPlan, remediationFleet } from "../factories/plans";
 import { reportFigure, runBench, machineFacts } from "./harness";
-import { PRINCIPAL_ID } from "./scan-support";
+import { PRINCIPAL_ID, emulatorWorkerEnv } from "./scan-support";
 
 const SUBSCRIPTIONS = 50;
 const PER_SUBSCRIPTION = 100;
@@ -44,17 +44,8 @@ const emulator = await startEmulatorProcess({
 });
 const target: EmulatorTarget = { url: emulator.url, certFile, principalId: PRINCIPAL_ID };
 const workerEnv = {
-  NODE_ENV: "production",
-  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
-  DATABASE_URL: databaseUrl,
-  REDIS_URL: redisUrl,
-  QUEUE_PREFIX: prefix,
-  AZURE_MODE: "emulator",
-  AZURE_ENDPOINT: emulator.url,
-  EMULATOR_CERT_FILE: certFile,
-  EMULATOR_PRINCIPAL_ID: PRINCIPAL_ID,
+  ...emulatorWorkerEnv({ databaseUrl, redisUrl, prefix, emulatorUrl: emulator.url, certFile }),
   AZURE_SUBSCRIPTIONS: fleet.subscriptions.join(","),
-  SCAN_INTERVAL_MINUTES: "0",
   WORKER_QUEUES: "remediate-item,remediation-reconcile",
   REMEDIATION_LEASE_SECONDS: "10",
   REMEDIATION_RECONCILE_SECONDS: "2",

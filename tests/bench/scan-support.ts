@@ -10,6 +10,23 @@ import { emulatorRequest, type EmulatorTarget } from "../support/emulator-http";
 
 export const PRINCIPAL_ID = "00000000-0000-4000-8000-00000000f1e9";
 
+/** What a benchmark's worker process needs to work against the emulator process: its own database and queue prefix,
+ * the emulator as Azure, no scheduled scans. Each benchmark adds its subscriptions and queues. */
+export function emulatorWorkerEnv(s: { databaseUrl: string; redisUrl: string; prefix: string; emulatorUrl: string; certFile: string }) {
+  return {
+    NODE_ENV: "production",
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+    DATABASE_URL: s.databaseUrl,
+    REDIS_URL: s.redisUrl,
+    QUEUE_PREFIX: s.prefix,
+    AZURE_MODE: "emulator",
+    AZURE_ENDPOINT: s.emulatorUrl,
+    EMULATOR_CERT_FILE: s.certFile,
+    EMULATOR_PRINCIPAL_ID: PRINCIPAL_ID,
+    SCAN_INTERVAL_MINUTES: "0",
+  };
+}
+
 export interface ScanBenchStack {
   emulator: EmulatorProcess;
   worker: WorkerProcess;
@@ -38,16 +55,7 @@ export async function startScanBenchStack(
   console.log(`emulator with ${fleet.servers} servers in ${fleet.subscriptions} subscriptions ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
   const workerEnv = {
-    NODE_ENV: "production",
-    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    AZURE_MODE: "emulator",
-    AZURE_ENDPOINT: emulator.url,
-    EMULATOR_CERT_FILE: certFile,
-    EMULATOR_PRINCIPAL_ID: PRINCIPAL_ID,
-    SCAN_INTERVAL_MINUTES: "0",
+    ...emulatorWorkerEnv({ databaseUrl, redisUrl, prefix, emulatorUrl: emulator.url, certFile }),
     AZURE_SUBSCRIPTIONS: "",
     // Scan benchmarks measure scans alone: the evaluation a scan queues would compete for the same cores.
     WORKER_QUEUES: queues ?? "",
