@@ -6,9 +6,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { ConfigError, env } from "@/core/config/env";
+import { env } from "@/core/config/env";
 import { disconnectDb } from "@/core/db/client";
-import { checkServices, ServiceUnavailableError } from "@/core/health/check-services";
+import { checkServices } from "@/core/health/check-services";
 import { closeProducers } from "@/core/queues";
 import { seed } from "../prisma/seed";
 
@@ -162,6 +162,10 @@ try {
   }
   console.log("");
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof ServiceUnavailableError) fail(err.message);
-  if (!stopping) fail(err instanceof Error ? err.message : String(err));
+  // fail() has already said what is wrong and is stopping; anything else is said here, once, as one paragraph
+  // (configuration and service errors are written for people). Not rethrown: no stack trace.
+  if (!stopping) {
+    console.error(`\n${err instanceof Error ? err.message : String(err)}\n`);
+    await stop(1);
+  }
 }
