@@ -1,5 +1,6 @@
-// A 429 storm on ARM reads (the emulator's read bucket shrunk to two requests, refilled at three a second): every
-// call waits as Retry-After says before trying again, the number of requests stays bounded, and all calls finish.
+// A 429 storm on ARM reads (the emulator's read bucket shrunk to two requests, refilled at three a second, and drained
+// by another client of the same principal that Flexguard's own pacing cannot see): every call waits as Retry-After
+// says before trying again, the number of requests stays bounded, and all calls finish.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smallFleet } from "../../factories/fleet";
 import { startOwnEmulator, type OwnEmulator } from "../../support/own-emulator";
@@ -29,6 +30,14 @@ describe("ARM throttling", () => {
       list.push({ at: Date.now(), status: call.status });
       attempts.set(call.path.split("?")[0]!, list);
     });
+    // ARM's buckets belong to the principal: a neighbour (another tool using the same identity) drains the read
+    // bucket for two seconds, so Flexguard's calls meet 429s however well it paces its own requests.
+    const neighbourPath = `/subscriptions/${sub}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/neighbour?api-version=2025-07-01`;
+    const drainUntil = Date.now() + 2_000;
+    const drain = async () => {
+      while (Date.now() < drainUntil) await emulatorRequest(emulator.target, "GET", neighbourPath);
+    };
+    const neighbour = Promise.all([drain(), drain()]);
     const calls = 8;
     const client = dataProtectionClient(sub);
     // Distinct vault names, so each call's attempts can be told apart; a missing vault is a read like any other.
@@ -36,6 +45,7 @@ describe("ARM throttling", () => {
       Array.from({ length: calls }, (_, i) => client.backupVaults.get("rg-backup", `bv-storm-${i}`).then(() => "found", (err: { statusCode?: number }) => String(err.statusCode))),
     );
     stop();
+    await neighbour;
     expect(outcomes).toEqual(Array(calls).fill("404"));
     const all = [...attempts.values()].flat();
     const throttled = all.filter((a) => a.status === 429).length;
