@@ -1,4 +1,4 @@
-// The browser's calls to Flexguard's API when a form needs more than the message: the status (409 stale
+// The browser's one way to call Flexguard's API: JSON in and out; errors carry the message and, for forms, the status (409 stale
 // revision), and the field-level issues a 400 names, so that each shows at its own field.
 
 export interface FieldIssue {

@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { api } from "./api";
+import { apiCall } from "./api-call";
 
 interface ScanStatus {
   status: string;
@@ -18,9 +18,9 @@ export function ScanNowButton() {
   async function scan() {
     setError(null);
     try {
-      const { scanId } = await api<{ scanId: string }>("POST", "/api/scans", {});
+      const { scanId } = await apiCall<{ scanId: string }>("POST", "/api/scans", {});
       for (;;) {
-        const scan = await api<ScanStatus>("GET", `/api/scans/${scanId}`);
+        const scan = await apiCall<ScanStatus>("GET", `/api/scans/${scanId}`);
         const done = Object.entries(scan.counts).filter(([k]) => k === "servers" || k === "subscriptions").map(([k, v]) => `${v} ${k}`).join(", ");
         setState(`Scan ${scan.status.toLowerCase()}${done ? `: ${done}` : ""}`);
         if (!["QUEUED", "RUNNING"].includes(scan.status)) {

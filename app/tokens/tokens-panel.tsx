@@ -1,7 +1,7 @@
 "use client";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
-import { api } from "../_components/api";
+import { apiCall } from "@/app/_components/api-call";
 
 export interface TokenRow {
   id: string;
@@ -28,7 +28,7 @@ export function TokensPanel({ tokens, roles }: { tokens: TokenRow[]; roles: stri
     const form = new FormData(event.currentTarget);
     const days = String(form.get("expiresInDays") ?? "");
     try {
-      const result = await api<{ token: string }>("POST", "/api/tokens", { name: form.get("name"), role: form.get("role"), ...(days ? { expiresInDays: Number(days) } : {}) });
+      const result = await apiCall<{ token: string }>("POST", "/api/tokens", { name: form.get("name"), role: form.get("role"), ...(days ? { expiresInDays: Number(days) } : {}) });
       setCreated(result.token);
       router.refresh();
     } catch (err) {
@@ -38,7 +38,7 @@ export function TokensPanel({ tokens, roles }: { tokens: TokenRow[]; roles: stri
 
   async function revoke(id: string) {
     try {
-      await api("DELETE", `/api/tokens/${id}`);
+      await apiCall("DELETE", `/api/tokens/${id}`);
       router.refresh();
     } catch (err) {
       setError((err as Error).message);

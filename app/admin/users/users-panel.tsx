@@ -1,6 +1,6 @@
 "use client";
 import type { FormEvent } from "react";
-import { api } from "../../_components/api";
+import { apiCall } from "@/app/_components/api-call";
 import { useApiAction } from "../../_components/use-api-action";
 
 export interface UserRow {
@@ -24,7 +24,7 @@ export function UsersPanel({ users }: { users: UserRow[] }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     void run(() =>
-      api("POST", "/api/users", {
+      apiCall("POST", "/api/users", {
         username: form.get("username"),
         displayName: form.get("displayName"),
         role: form.get("role"),
@@ -61,7 +61,7 @@ export function UsersPanel({ users }: { users: UserRow[] }) {
               </td>
               <td>{u.displayName}</td>
               <td>
-                <select aria-label={`Role of ${u.username}`} defaultValue={u.role.toLowerCase()} onChange={(e) => void run(() => api("PATCH", `/api/users/${u.id}`, { role: e.target.value }))}>
+                <select aria-label={`Role of ${u.username}`} defaultValue={u.role.toLowerCase()} onChange={(e) => void run(() => apiCall("PATCH", `/api/users/${u.id}`, { role: e.target.value }))}>
                   {ROLES.map((r) => (
                     <option key={r}>{r}</option>
                   ))}
@@ -70,7 +70,7 @@ export function UsersPanel({ users }: { users: UserRow[] }) {
               <td>{u.subscriptions.length ? u.subscriptions.join(", ") : "all"}</td>
               <td>{u.lastLoginAt?.slice(0, 16).replace("T", " ") ?? "never"}</td>
               <td>
-                <button type="button" className="link-button" onClick={() => void run(() => api("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }))}>
+                <button type="button" className="link-button" onClick={() => void run(() => apiCall("PATCH", `/api/users/${u.id}`, { disabled: !u.disabled }))}>
                   {u.disabled ? `Enable ${u.username}` : `Disable ${u.username}`}
                 </button>
               </td>

@@ -1,6 +1,6 @@
 "use client";
 import { useState, type FormEvent } from "react";
-import { api } from "../../_components/api";
+import { apiCall } from "@/app/_components/api-call";
 import { useApiAction } from "../../_components/use-api-action";
 
 export interface WebhookRow {
@@ -29,7 +29,7 @@ export function WebhooksPanel({ hooks, events }: { hooks: WebhookRow[]; events: 
     const form = new FormData(event.currentTarget);
     const target = event.currentTarget;
     void run(async () => {
-      const created = await api<{ name: string; secret: string }>("POST", "/api/webhooks", {
+      const created = await apiCall<{ name: string; secret: string }>("POST", "/api/webhooks", {
         name: form.get("name"),
         url: form.get("url"),
         format: form.get("format"),
@@ -42,7 +42,7 @@ export function WebhooksPanel({ hooks, events }: { hooks: WebhookRow[]; events: 
 
   const test = (h: WebhookRow) =>
     run(async () => {
-      const r = await api<{ delivered: boolean; statusCode: number | null; error: string | null }>("POST", `/api/webhooks/${h.id}/test`);
+      const r = await apiCall<{ delivered: boolean; statusCode: number | null; error: string | null }>("POST", `/api/webhooks/${h.id}/test`);
       setNotice(r.delivered ? `Test sent to ${h.name}: HTTP ${r.statusCode}` : `Test to ${h.name} failed: ${r.error}`);
     });
 
@@ -102,7 +102,7 @@ export function WebhooksPanel({ hooks, events }: { hooks: WebhookRow[]; events: 
                 <button type="button" className="link-button" onClick={() => void test(h)}>
                   Send test to {h.name}
                 </button>{" "}
-                <button type="button" className="link-button" onClick={() => void run(() => api("PATCH", `/api/webhooks/${h.id}`, { enabled: !h.enabled }))}>
+                <button type="button" className="link-button" onClick={() => void run(() => apiCall("PATCH", `/api/webhooks/${h.id}`, { enabled: !h.enabled }))}>
                   {h.enabled ? `Disable ${h.name}` : `Enable ${h.name}`}
                 </button>{" "}
                 <button
@@ -110,14 +110,14 @@ export function WebhooksPanel({ hooks, events }: { hooks: WebhookRow[]; events: 
                   className="link-button"
                   onClick={() =>
                     void run(async () => {
-                      const r = await api<{ name: string; secret: string }>("PATCH", `/api/webhooks/${h.id}`, { rotateSecret: true });
+                      const r = await apiCall<{ name: string; secret: string }>("PATCH", `/api/webhooks/${h.id}`, { rotateSecret: true });
                       setSecret({ name: r.name, secret: r.secret });
                     })
                   }
                 >
                   New secret for {h.name}
                 </button>{" "}
-                <button type="button" className="link-button" onClick={() => void run(() => api("DELETE", `/api/webhooks/${h.id}`))}>
+                <button type="button" className="link-button" onClick={() => void run(() => apiCall("DELETE", `/api/webhooks/${h.id}`))}>
                   Remove {h.name}
                 </button>
               </td>

@@ -3,7 +3,7 @@
 // shown), rename it, or delete it. The server decides; buttons only reflect what it said the viewer may do.
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { api } from "../../_components/api";
+import { apiCall } from "@/app/_components/api-call";
 import { useApiAction } from "../../_components/use-api-action";
 
 interface Props {
@@ -26,7 +26,7 @@ export function PlanActions({ planId, name, revision, contentHash, can, approver
       <h2 id="actions-heading">Decision</h2>
       <div className="filter-actions">
         {can.submit ? (
-          <button type="button" disabled={busy} onClick={() => void run(() => api("POST", `/api/plans/${planId}/submit`, { contentHash }))}>
+          <button type="button" disabled={busy} onClick={() => void run(() => apiCall("POST", `/api/plans/${planId}/submit`, { contentHash }))}>
             Submit for approval
           </button>
         ) : null}
@@ -37,14 +37,14 @@ export function PlanActions({ planId, name, revision, contentHash, can, approver
             disabled={busy}
             onClick={() => {
               const next = window.prompt("New name of the plan", name);
-              if (next && next.trim() && next.trim() !== name) void run(() => api("PATCH", `/api/plans/${planId}`, { revision, name: next.trim() }));
+              if (next && next.trim() && next.trim() !== name) void run(() => apiCall("PATCH", `/api/plans/${planId}`, { revision, name: next.trim() }));
             }}
           >
             Rename
           </button>
         ) : null}
         {can.delete ? (
-          <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => api("DELETE", `/api/plans/${planId}`), "/remediation")}>
+          <button type="button" className="secondary" disabled={busy} onClick={() => void run(() => apiCall("DELETE", `/api/plans/${planId}`), "/remediation")}>
             Delete plan
           </button>
         ) : null}
@@ -60,10 +60,10 @@ export function PlanActions({ planId, name, revision, contentHash, can, approver
           </label>
           {can.approveRefusal ? <p className="muted">{can.approveRefusal}</p> : null}
           <div className="filter-actions">
-            <button type="button" disabled={busy || !can.approve || !comment.trim()} onClick={() => void run(() => api("POST", `/api/plans/${planId}/approve`, { contentHash, comment }))}>
+            <button type="button" disabled={busy || !can.approve || !comment.trim()} onClick={() => void run(() => apiCall("POST", `/api/plans/${planId}/approve`, { contentHash, comment }))}>
               Approve
             </button>
-            <button type="button" className="secondary" disabled={busy || !can.approve || !comment.trim()} onClick={() => void run(() => api("POST", `/api/plans/${planId}/reject`, { contentHash, comment }))}>
+            <button type="button" className="secondary" disabled={busy || !can.approve || !comment.trim()} onClick={() => void run(() => apiCall("POST", `/api/plans/${planId}/reject`, { contentHash, comment }))}>
               Reject
             </button>
           </div>
@@ -88,7 +88,7 @@ export function RemoveItemButton({ planId, revision, seq }: { planId: string; re
         type="button"
         className="link-button"
         onClick={() =>
-          void api("PATCH", `/api/plans/${planId}`, { revision, removeItems: [seq] })
+          void apiCall("PATCH", `/api/plans/${planId}`, { revision, removeItems: [seq] })
             .then(() => router.refresh())
             .catch((err: Error) => setError(err.message))
         }

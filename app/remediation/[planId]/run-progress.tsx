@@ -4,7 +4,7 @@
 // The server decides what is allowed; a refused action shows the API's message.
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import { api } from "../../_components/api";
+import { apiCall } from "@/app/_components/api-call";
 
 interface Progress {
   status: string;
@@ -59,7 +59,7 @@ export function RunProgress({ planId }: { planId: string }) {
     setError(null);
     setBusy(true);
     try {
-      await api("POST", `/api/plans/${planId}/${action}`, {});
+      await apiCall("POST", `/api/plans/${planId}/${action}`, {});
       router.refresh();
     } catch (err) {
       setError((err as Error).message);

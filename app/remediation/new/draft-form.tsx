@@ -2,7 +2,7 @@
 // The plan's name and options: "Update preview" reloads the page with them in the URL; "Draft plan" drafts it.
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
-import { api } from "../../_components/api";
+import { apiCall } from "@/app/_components/api-call";
 
 interface Props {
   /** The selection's query parameters, carried along when the preview is updated. */
@@ -26,7 +26,7 @@ export function DraftForm({ hidden, request, name, options, regions, canDraft }:
     const num = (key: string) => Number(data.get(key));
     setBusy(true);
     try {
-      const plan = await api<{ id: string }>("POST", "/api/plans", {
+      const plan = await apiCall<{ id: string }>("POST", "/api/plans", {
         ...(String(data.get("name") ?? "").trim() ? { name: String(data.get("name")).trim() } : {}),
         selection: request.selection,
         options: {
