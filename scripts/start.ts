@@ -3,7 +3,7 @@
 // the worker and the web app (building it when needed), prints the URL, and stops everything on Ctrl-C.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { env } from "@/core/config/env";
@@ -11,6 +11,7 @@ import { disconnectDb } from "@/core/db/client";
 import { checkServices } from "@/core/health/check-services";
 import { closeProducers } from "@/core/queues";
 import { seed } from "../prisma/seed";
+import { buildWebApp, webBuildIsStale } from "./web-build";
 
 const dev = process.argv.includes("--dev");
 // Next reports telemetry over the network by default; these machines (and many installations) have none.
@@ -74,26 +75,6 @@ async function stop(code: number): Promise<void> {
   process.exit(code);
 }
 
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  const visit = (p: string) => {
-    if (!existsSync(p)) return;
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      for (const entry of readdirSync(p)) if (entry !== "generated" && entry !== "node_modules") visit(path.join(p, entry));
-    } else newest = Math.max(newest, st.mtimeMs);
-  };
-  paths.forEach(visit);
-  return newest;
-}
-
-/** The production build is reused until a source it depends on changes. */
-function buildIsStale(): boolean {
-  const buildId = path.join(".next", "BUILD_ID");
-  if (!existsSync(buildId)) return true;
-  return newestMtime(["app", "core", "next.config.ts", "package-lock.json", "tsconfig.json"]) > statSync(buildId).mtimeMs;
-}
-
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.on(signal, () => {
     console.log(`\nStopping Flexguard (${signal})...`);
@@ -140,10 +121,9 @@ try {
     console.log(`Using real Azure at ${config.AZURE_ENDPOINT}.`);
   }
 
-  if (!dev && buildIsStale()) {
+  if (!dev && webBuildIsStale()) {
     console.log("Building the web app (next build); this takes a minute the first time...");
-    const build = spawnSync(bin("next"), ["build"], { stdio: "inherit", env: process.env });
-    if (build.status !== 0) fail("The web app build failed (see above).");
+    if (!buildWebApp()) fail("The web app build failed (see above).");
   }
 
   // In dev the worker restarts when its sources change (tsx watch), as the web app hot-reloads.
