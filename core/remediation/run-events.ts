@@ -28,12 +28,17 @@ export async function* runProgressEvents(planId: string, { signal, intervalMs = 
       sentAt = Date.now();
     }
     if (!ACTIVE.has(progress.status)) return;
+    // The abort listener goes when the timer fires: a stream open for hours must not gather one per second.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalMs);
-      signal?.addEventListener("abort", () => {
+      const onAbort = () => {
         clearTimeout(timer);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, intervalMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 }
