@@ -160,6 +160,8 @@ export async function createApprovedPlan(db: PrismaClient, input: ApprovedPlanIn
       name: input.name ?? `test plan ${randomUUID().slice(0, 8)}`,
       status: "APPROVED",
       options,
+      // As drafting stores it: the plan views parse it.
+      selection: { selection: input.servers.length ? { kind: "servers", serverIds: input.servers.map((s) => s.id) } : { kind: "all" }, excludedServerIds: [], vaultStorageType: null },
       contentHash: hash,
       approvedHash: hash,
       approvalExpiresAt: input.approvalExpiresAt ?? new Date(Date.now() + 3_600_000),
