@@ -14,8 +14,15 @@ export interface WorkerProcess {
   output: string[];
 }
 
-function statusField(pid: number, field: string): number {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
+/** A memory field of /proc/<pid>/status (VmRSS, VmHWM, ...) in MiB; NaN when the process is gone. */
+export function statusFieldMiB(pid: number, field: string): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, "utf8");
+  } catch {
+    return NaN;
+  }
+  const m = status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, "m"));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -42,8 +49,8 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<W
   return {
     pid: proc.pid!,
     output,
-    peakRssMiB: () => statusField(proc.pid!, "VmHWM"),
-    rssMiB: () => statusField(proc.pid!, "VmRSS"),
+    peakRssMiB: () => statusFieldMiB(proc.pid!, "VmHWM"),
+    rssMiB: () => statusFieldMiB(proc.pid!, "VmRSS"),
     stop: (signal = "SIGTERM") =>
       new Promise((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
