@@ -20,6 +20,12 @@ export function pgPool(): pg.Pool {
     cache.flexguardPool = new pg.Pool({ connectionString: env().DATABASE_URL });
     // An idle connection that breaks (database restarted) is dropped by the pool; without a listener it would end the process.
     cache.flexguardPool.on("error", (err) => log().warn({ err: err.message }, "idle database connection failed"));
+    // The pool listens only while a connection is idle in it. One checked out and between two statements (a cursor
+    // while its batch is judged, a transaction while its rows are built) that breaks would emit an unheard 'error'
+    // and end the process; with this listener the next statement on it fails instead, and the work is retried.
+    cache.flexguardPool.on("connect", (client) =>
+      client.on("error", (err) => log().warn({ err: err.message }, "database connection failed while in use")),
+    );
   }
   return cache.flexguardPool;
 }
