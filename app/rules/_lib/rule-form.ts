@@ -336,8 +336,10 @@ export function ruleFormFromJson(rule: { scope: unknown; exclusions?: unknown; r
 /** Every path the form has a control (or a group of controls) for; "" is the form as a whole. */
 export function controlPaths(form: RuleForm): Set<string> {
   const paths = new Set(["", "name", "description", "enabled", "mode", "order", "scope", "exclusions", "requirement"]);
+  // A list's group shows only while it has entries (the form offers an "add" button instead), except the ones
+  // a requirement kind always shows.
   const tags = (base: string, rows: TagRow[]) => {
-    paths.add(base);
+    if (rows.length) paths.add(base);
     rows.forEach((row, i) => {
       for (const leaf of ["", ".key", ".operator"]) paths.add(`${base}.${i}${leaf}`);
       if (operatorTakesValue(row.operator)) paths.add(`${base}.${i}.value`);
@@ -351,7 +353,7 @@ export function controlPaths(form: RuleForm): Set<string> {
     for (const criterion of CRITERIA) {
       if (criterion === "tags") tags(`${base}.tags`, s.tags);
       else {
-        paths.add(`${base}.${criterion}`);
+        if (s[criterion].length) paths.add(`${base}.${criterion}`);
         s[criterion].forEach((_, i) => paths.add(`${base}.${criterion}.${i}`));
       }
     }
@@ -391,16 +393,22 @@ export function rulePath(field: string): string {
   return field.startsWith("rule.") ? field.slice("rule.".length) : field;
 }
 
+/** The control that shows a path's issues: the deepest enclosing path the form has a control for ("" is the form). */
+export function controlFor(path: string, paths: ReadonlySet<string>): string {
+  let at = path;
+  while (at !== "" && !paths.has(at)) at = at.includes(".") ? at.slice(0, at.lastIndexOf(".")) : "";
+  return at;
+}
+
 /**
- * The API's issues by the control that shows each: the deepest path the form has a control for. At the control of
- * its own path an issue shows its reason; at an enclosing one (a group, or the form) it names its path first.
+ * The API's issues by the control that shows each (controlFor). At the control of its own path an issue shows its
+ * reason; at an enclosing one (a group, or the form) it names its path first.
  */
 export function placeIssues(issues: readonly FieldIssue[], paths: ReadonlySet<string>): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const issue of issues) {
     const path = rulePath(issue.field);
-    let at = path;
-    while (at !== "" && !paths.has(at)) at = at.includes(".") ? at.slice(0, at.lastIndexOf(".")) : "";
+    const at = controlFor(path, paths);
     const list = (out[at] ??= []);
     const message = at === path || path === "" ? issue.reason : `${path}: ${issue.reason}`;
     if (!list.includes(message)) list.push(message);
@@ -441,6 +449,18 @@ const WORDS: Record<string, string> = {
   maxBackupInterval: "maximum interval between backups",
   roleAssignment: "role assignment",
 };
+
+/** For an error summary: each path with issues, once, in the order first named, with its reasons and the control showing them. */
+export function summariseIssues(issues: readonly FieldIssue[], paths: ReadonlySet<string>): { path: string; control: string; reasons: string[] }[] {
+  const byPath = new Map<string, { path: string; control: string; reasons: string[] }>();
+  for (const issue of issues) {
+    const path = rulePath(issue.field);
+    let entry = byPath.get(path);
+    if (!entry) byPath.set(path, (entry = { path, control: controlFor(path, paths), reasons: [] }));
+    if (!entry.reasons.includes(issue.reason)) entry.reasons.push(issue.reason);
+  }
+  return [...byPath.values()];
+}
 
 /** A path as the admin reads it: "scope.tags.1.value" is "Scope: tag condition 2, value". */
 export function describePath(path: string): string {

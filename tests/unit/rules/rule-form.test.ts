@@ -18,6 +18,7 @@ import {
   ruleFormToJson,
   selectorFromJson,
   selectorToJson,
+  summariseIssues,
   withOperator,
   type RuleForm,
 } from "@/app/rules/_lib/rule-form";
@@ -294,6 +295,22 @@ describe("where the API's issues show", () => {
     const exists = { ...form, scope: { ...form.scope, tags: [{ key: "k", operator: "exists" as const, value: "", values: [] }] } };
     expect(controlPaths(exists).has("scope.tags.0.value")).toBe(false);
     expect(controlPaths(exists).has("scope.tags.0.key")).toBe(true);
+  });
+
+  it("summarises each path once, linking to the control that shows it", () => {
+    const summary = summariseIssues(
+      [
+        { field: "rule.requirement.policy.minRetention", reason: "must be an ISO 8601 duration" },
+        { field: "rule.requirement.policy.minRetention", reason: "must be longer than zero" },
+        { field: "rule.requirement.policy.minRetention", reason: "must be longer than zero" },
+        { field: "rule.scope.regions", reason: "is an empty list" },
+      ],
+      controlPaths(form),
+    );
+    expect(summary).toEqual([
+      { path: "requirement.policy.minRetention", control: "requirement.policy", reasons: ["must be an ISO 8601 duration", "must be longer than zero"] },
+      { path: "scope.regions", control: "scope", reasons: ["is an empty list"] },
+    ]);
   });
 
   it("names paths the way the admin reads the form", () => {
