@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { roleCan } from "@/core/auth/permissions";
 import { AppError } from "@/core/errors";
 import { getRule } from "@/core/rules/get-rule";
+import { listRuleEditorOptions } from "@/core/rules/list-rule-editor-options";
 import { requirePageActor } from "../../_lib/actor";
 import { formatTime } from "../../_components/format";
 import { RuleEditor } from "../_components/rule-editor";
@@ -22,6 +23,7 @@ export default async function RulePage({ params, searchParams }: { params: Promi
     throw err;
   });
   const canWrite = roleCan(actor.role, "rules:write") && !rule.deletedAt;
+  const options = canWrite ? await listRuleEditorOptions(actor) : null;
 
   return (
     <>
@@ -38,9 +40,9 @@ export default async function RulePage({ params, searchParams }: { params: Promi
           Saved. An evaluation is on its way; the servers&apos; verdicts follow when it finishes.
         </p>
       ) : null}
-      {canWrite ? (
+      {options ? (
         // Keyed by revision: after a save or a reload the editor starts from the stored rule again.
-        <RuleEditor key={rule.revision} ruleId={rule.id} revision={rule.revision} initial={{ ...rule.rule }} />
+        <RuleEditor key={rule.revision} ruleId={rule.id} revision={rule.revision} initial={{ ...rule.rule }} options={options} />
       ) : (
         <section aria-labelledby="definition">
           <h2 id="definition">Definition</h2>

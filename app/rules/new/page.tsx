@@ -1,6 +1,7 @@
 // GET /rules/new: a new rule in the editor, with a what-if preview before it is created (rule writers only).
 import Link from "next/link";
 import { roleCan } from "@/core/auth/permissions";
+import { listRuleEditorOptions } from "@/core/rules/list-rule-editor-options";
 import { listRules } from "@/core/rules/list-rules";
 import { requirePageActor } from "../../_lib/actor";
 import { RuleEditor } from "../_components/rule-editor";
@@ -15,7 +16,7 @@ export default async function NewRulePage() {
         Your role ({actor.role.toLowerCase()}) does not allow changing rules.
       </p>
     );
-  const rules = await listRules(actor);
+  const [rules, options] = await Promise.all([listRules(actor), listRuleEditorOptions(actor)]);
   // A precedence after every existing rule, so that a new rule never silently takes servers from another.
   const order = rules.reduce((max, r) => Math.max(max, r.rule.order), 0) + 10;
   return (
@@ -25,6 +26,7 @@ export default async function NewRulePage() {
       </p>
       <h1>New rule</h1>
       <RuleEditor
+        options={options}
         initial={{
           name: "",
           description: "",
