@@ -185,24 +185,33 @@ test("edit a rule: inline validation, the what-if, save, the verdicts change; a 
     await page.getByRole("link", { name: rule.name, exact: true }).click();
     await expect(page.getByRole("heading", { name: rule.name, level: 1 })).toBeVisible();
     await expect(page.getByTestId("rule-revision")).toHaveText("1");
-    const requirement = page.getByLabel(/^Requirement/);
+    const vaultPattern = page.getByLabel("Vault name pattern");
+    const minRetention = page.getByLabel("Minimum retention");
     const preview = page.getByRole("button", { name: "Preview changes (what-if)" });
     const save = page.getByRole("button", { name: "Save as a new revision" });
     await expect(save).toBeDisabled();
+    // The stored rule is in the form.
+    await expect(page.getByRole("group", { name: /^Scope/ }).getByLabel("Server name 1", { exact: true })).toHaveValue(chosen[0]!);
+    await expect(vaultPattern).toHaveValue("bv-*");
+    await expect(minRetention).toHaveValue("P7D");
 
-    // A wrong duration: the API's message shows at the requirement field, and nothing can be saved.
-    const noVault = { ...rule.requirement, vault: { kind: "matchInRegion", nameGlob: "no-such-vault-*" } };
-    await requirement.fill(JSON.stringify({ ...noVault, policy: { kind: "constraints", minRetention: "7 days" } }, null, 2));
+    // A wrong duration: the API's message shows at the minimum retention box, and nothing can be saved.
+    await vaultPattern.fill("no-such-vault-*");
+    await minRetention.fill("7 days");
+    await expect(page.getByText("Not an ISO 8601 duration yet")).toBeVisible();
     await preview.click();
-    await expect(requirement).toHaveAttribute("aria-invalid", "true");
-    await expect(page.getByText(/requirement\.policy\.minRetention: minRetention must be an ISO 8601 duration/)).toBeVisible();
+    await expect(minRetention).toHaveAttribute("aria-invalid", "true");
+    await expect(page.locator(`#${await minRetention.getAttribute("id")}-error`)).toHaveText(/^minRetention must be an ISO 8601 duration/);
+    await expect(page.getByTestId("rule-error-summary").getByRole("link", { name: "Requirement: policy, minimum retention" })).toBeVisible();
     await expect(save).toBeDisabled();
     await attachScreenshot(page, testInfo, "rule-inline-validation.png");
 
     // Fixed: the what-if says which servers would change, and to what.
-    await requirement.fill(JSON.stringify(noVault, null, 2));
+    await minRetention.fill("P7D");
+    await expect(page.getByText("= 7 days")).toBeVisible();
     await preview.click();
-    await expect(requirement).not.toHaveAttribute("aria-invalid", "true");
+    await expect(minRetention).not.toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByTestId("rule-error-summary")).toHaveCount(0);
     await expect(page.getByTestId("what-if-summary")).toHaveText(new RegExp(`^[1-9]\\d* of ${fleet.total} servers would change state\\.$`));
     const sample = page.getByTestId("what-if-sample").first();
     await expect(sample.locator("td").nth(2)).toHaveText(stateLabel("no_vault_in_region"));
@@ -245,6 +254,141 @@ test("edit a rule: inline validation, the what-if, save, the verdicts change; a 
     await attachScreenshot(page, testInfo, "rule-conflict.png");
   } finally {
     await admin.delete(`/api/rules/${ruleId}`);
+  }
+});
+
+test("create a rule with the structured form: errors at their controls, JSON both ways, what-if, save", async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
+  const admin = await apiAs("admin");
+  await evaluated(admin);
+  const fleet = await servers(admin, "sort=name");
+  // Three servers of one subscription, away from those the other journeys use.
+  const named = fleet.items.filter((s) => NAMEABLE.test(s.name)).slice(25);
+  const subscription = named.find((s) => named.filter((o) => o.subscriptionId === s.subscriptionId).length >= 3)!.subscriptionId;
+  const [a, b, c] = named.filter((s) => s.subscriptionId === subscription);
+  const name = `form-rule-${Date.now()}`;
+  const order = ++ruleOrder;
+  let ruleId: string | null = null;
+  try {
+    await signIn(page, "operator");
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto("/rules/new");
+    const scope = page.getByRole("group", { name: /^Scope/ });
+    await expect(scope.getByText(/No conditions: the scope is the whole fleet/)).toBeVisible();
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel(/^Order/).fill(String(order));
+
+    // Server names: added from the keyboard; focus follows each new entry.
+    await scope.getByRole("button", { name: "Server name", exact: true }).click();
+    await expect(scope.getByLabel("Server name 1", { exact: true })).toBeFocused();
+    await page.keyboard.type(a!.name);
+    await scope.getByRole("button", { name: "Add another server name" }).click();
+    await expect(scope.getByLabel("Server name 2", { exact: true })).toBeFocused();
+    await page.keyboard.type(b!.name);
+    await expect(scope.getByText(/No conditions/)).toHaveCount(0);
+    // The inventory's subscriptions are offered; this one is mistyped on purpose.
+    await expect(page.locator(`datalist#rule-dl-subscriptions option[value="${subscription}"]`)).toHaveCount(1);
+    await scope.getByRole("button", { name: "Subscription", exact: true }).click();
+    await scope.getByLabel("Subscription 1", { exact: true }).fill("not-a-guid");
+    // A tag condition: "in" takes a list of values, "notExists" none.
+    await scope.getByRole("button", { name: "Tag condition", exact: true }).click();
+    const tag = scope.getByRole("group", { name: "Tag condition 1" });
+    await tag.getByLabel("Key", { exact: true }).fill("flexguard-e2e-absent");
+    await tag.getByLabel("Operator", { exact: true }).selectOption("in");
+    await expect(tag.getByRole("group", { name: "Values (any of them)" })).toBeVisible();
+    await tag.getByLabel("Operator", { exact: true }).selectOption("notExists");
+    await expect(tag.getByLabel("Value", { exact: true })).toHaveCount(0);
+    await expect(tag.getByRole("group", { name: "Values (any of them)" })).toHaveCount(0);
+
+    // An exclusion takes the third server out again.
+    await page.getByRole("button", { name: "Add an exclusion" }).click();
+    const exclusion = page.getByRole("group", { name: "Exclusion 1" });
+    await expect(exclusion.getByText(/This exclusion has no condition yet/)).toBeVisible();
+    await exclusion.getByRole("button", { name: "Server name", exact: true }).click();
+    await exclusion.getByLabel("Server name 1", { exact: true }).fill(c!.name);
+
+    // Requirement: a vault named per region, with a malformed id, to see that error at its box too.
+    await page.getByLabel("A vault named for each region").check();
+    await page.getByRole("button", { name: "Add region" }).click();
+    const regionRow = page.getByRole("group", { name: "Vault for region 1" });
+    await expect(regionRow.getByLabel("Region", { exact: true })).toBeFocused();
+    await page.keyboard.type("westeurope");
+    await regionRow.getByLabel("Vault id", { exact: true }).fill("bv-we");
+    await page.getByLabel("Minimum retention").fill("P7D");
+    await page.getByLabel("Maximum interval between backups").fill("P1W");
+    await expect(page.getByText("= 1 week")).toBeVisible();
+
+    // The API's issues show at the controls holding the values, listed in a summary that links to them.
+    await page.getByRole("button", { name: "Preview changes (what-if)" }).click();
+    const subscriptionBox = scope.getByLabel("Subscription 1", { exact: true });
+    await expect(subscriptionBox).toHaveAttribute("aria-invalid", "true");
+    await expect(page.locator("#rule-scope-subscriptions-0-error")).toHaveText(/^subscription id must be a GUID/);
+    await expect(regionRow.getByLabel("Vault id", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    await expect(page.locator("#rule-requirement-vault-vaults-0-vaultArmId-error")).toHaveText(/^vault id must be a Backup vault ARM id/);
+    const summary = page.getByTestId("rule-error-summary");
+    await expect(summary).toBeFocused();
+    await expectAccessible(page, "structured rule editor with errors");
+    await attachScreenshot(page, testInfo, "rule-form-errors.png");
+    await summary.getByRole("link", { name: "Scope: subscription 1" }).click();
+    await expect(subscriptionBox).toBeFocused();
+    await subscriptionBox.fill(subscription.toUpperCase());
+    // Back to a vault matched in the server's region: the form kept the pattern it had.
+    await page.getByLabel("The vault in the server's region whose name or tags match").check();
+    await page.getByLabel("Vault name pattern").fill("bv-*");
+
+    // As JSON and back: edits carry over both ways; JSON the form cannot show exactly is refused with the reason.
+    const toggle = page.getByRole("button", { name: "Edit as JSON" });
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "true");
+    const scopeJson = page.getByLabel(/^Scope \(JSON/);
+    expect(JSON.parse(await scopeJson.inputValue())).toEqual({
+      subscriptions: [subscription.toUpperCase()],
+      tags: [{ key: "flexguard-e2e-absent", operator: "notExists" }],
+      serverNames: [a!.name, b!.name],
+    });
+    const requirementJson = page.getByLabel(/^Requirement \(JSON/);
+    const requirement = JSON.parse(await requirementJson.inputValue()) as { policy: Record<string, string> };
+    await requirementJson.fill(JSON.stringify({ ...requirement, policy: { ...requirement.policy, maxBackupInterval: "P1D" } }, null, 2));
+    const scopeText = await scopeJson.inputValue();
+    await scopeJson.fill(JSON.stringify({ ...JSON.parse(scopeText), regions: [] }));
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "true");
+    await expect(scopeJson).toHaveAttribute("aria-invalid", "true");
+    await expect(page.locator("#rule-scope-error")).toHaveText("scope.regions: is an empty list; leave the field out to place no condition on it");
+    await expect(page.getByTestId("rule-error-summary").getByRole("link", { name: "Scope: regions" })).toBeVisible();
+    await scopeJson.fill(scopeText);
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "false");
+    await expect(page.getByLabel("Maximum interval between backups")).toHaveValue("P1D");
+    await expect(scope.getByLabel("Server name 2", { exact: true })).toHaveValue(b!.name);
+
+    // What-if, then save; the stored rule is exactly what the form said.
+    await page.getByRole("button", { name: "Preview changes (what-if)" }).click();
+    await expect(page.getByTestId("what-if-summary")).toHaveText(new RegExp(`^\\d+ of ${formatCount(fleet.total)} servers would change state\\.$`));
+    await expect(page.getByTestId("rule-error-summary")).toHaveCount(0);
+    await attachScreenshot(page, testInfo, "rule-form-what-if.png");
+    await page.getByRole("button", { name: "Create rule" }).click();
+    await expect(page).toHaveURL(/\/rules\/[0-9a-f-]{36}\?saved=1$/);
+    ruleId = new URL(page.url()).pathname.split("/").pop()!;
+    const stored = (await (await admin.get(`/api/rules/${ruleId}`)).json()) as { rule: Record<string, unknown> };
+    expect(stored.rule).toMatchObject({
+      name,
+      order,
+      mode: "audit",
+      enabled: true,
+      scope: { subscriptions: [subscription], tags: [{ key: "flexguard-e2e-absent", operator: "notExists" }], serverNames: [a!.name, b!.name] },
+      exclusions: [{ serverNames: [c!.name] }],
+      requirement: { vault: { kind: "matchInRegion", nameGlob: "bv-*" }, policy: { kind: "constraints", minRetention: "P7D", maxBackupInterval: "P1D" }, roleAssignment: "templateOnly" },
+    });
+    // The saved rule loads back into the form.
+    await expect(page.getByRole("group", { name: /^Scope/ }).getByLabel("Subscription 1", { exact: true })).toHaveValue(subscription);
+    await expect(page.getByRole("group", { name: "Exclusion 1" }).getByLabel("Server name 1", { exact: true })).toHaveValue(c!.name);
+    await expectAccessible(page, "saved rule in the structured editor");
+    await attachScreenshot(page, testInfo, "rule-form-saved.png");
+    // The evaluation the save requested governs the two servers left in scope.
+    await expect(async () => expect((await servers(admin, `rule=${ruleId}`)).items.map((s) => s.name).sort()).toEqual([a!.name, b!.name].sort())).toPass({ timeout: 90_000 });
+  } finally {
+    if (ruleId) await admin.delete(`/api/rules/${ruleId}`);
   }
 });
 
