@@ -4,7 +4,7 @@ import { env } from "@/core/config/env";
 import { AppError } from "@/core/errors";
 import { log, withLogContext } from "@/core/log";
 import { metrics } from "@/core/metrics/registry";
-import { workerConnection, type QueueDefinition } from "@/core/queues";
+import { retryAfterBackoff, workerConnection, type QueueDefinition } from "@/core/queues";
 import { withKeyedSpan, withSpan } from "@/core/tracing/tracing";
 
 // Payload fields that name the work a job belongs to; every log line of the job carries them.
@@ -53,7 +53,7 @@ export function runQueue<N extends string, P extends z.ZodType>(
         metrics().jobDuration.observe({ queue: q.name, outcome }, (performance.now() - started) / 1000);
       }
     },
-    { connection: workerConnection(), prefix: env().QUEUE_PREFIX, concurrency: q.concurrency },
+    { connection: workerConnection(), prefix: env().QUEUE_PREFIX, concurrency: q.concurrency, settings: { backoffStrategy: retryAfterBackoff } },
   );
   worker.on("failed", (job, err) => log().warn({ queue: q.name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, "job failed"));
   worker.on("error", (err) => log().error({ queue: q.name, err: err.message }, "worker error"));

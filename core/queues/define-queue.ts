@@ -1,4 +1,4 @@
-import type { JobsOptions } from "bullmq";
+import type { BackoffStrategy, JobsOptions } from "bullmq";
 import type { z } from "zod";
 
 /** Everything about one queue, in one place: its name, payload contract, dedup rule, retry policy and concurrency. */
@@ -15,3 +15,17 @@ export interface QueueDefinition<Name extends string, Payload extends z.ZodType>
 }
 
 export const defineQueue = <N extends string, P extends z.ZodType>(q: QueueDefinition<N, P>): QueueDefinition<N, P> => q;
+
+/**
+ * Backoff type "retryAfter": exponential from the queue's delay, but never sooner than the failed attempt was told to
+ * wait (an error whose opts.details.retryAfterMs carries a Retry-After). Queues opt in with
+ * `backoff: { type: "retryAfter", delay }`; the one Worker builder (worker/run-queue.ts) installs it.
+ */
+export const retryAfterBackoff: BackoffStrategy = (attemptsMade, type, err, job) => {
+  const backoff = job?.opts.backoff;
+  const delay = typeof backoff === "object" ? (backoff.delay ?? 0) : (backoff ?? 0);
+  const exponential = Math.round(2 ** Math.max(0, attemptsMade - 1) * delay);
+  if (type !== "retryAfter") return exponential;
+  const asked = (err as { opts?: { details?: { retryAfterMs?: unknown } } } | undefined)?.opts?.details?.retryAfterMs;
+  return typeof asked === "number" && Number.isFinite(asked) ? Math.max(exponential, asked) : exponential;
+};

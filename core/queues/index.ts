@@ -1,5 +1,5 @@
 // The one place that lists Flexguard's queues; the worker runs one processor for each.
-export { defineQueue, type QueueDefinition } from "./define-queue";
+export { defineQueue, retryAfterBackoff, type QueueDefinition } from "./define-queue";
 export { scanQueue, scanPartQueue, scanScheduleQueue, type ScanJob, type ScanPartJob } from "./scan";
 export { evaluateQueue, type EvaluateJob } from "./evaluate";
 export { webhookDeliveryQueue, notificationScheduleQueue, type WebhookDeliveryJob } from "./webhook-delivery";

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { defineQueue } from "./define-queue";
 import { env } from "../config/env";
 
-/** Delivers one recorded webhook_delivery row; every attempt is recorded, failures retry with exponential backoff. */
+/** Delivers one recorded webhook_delivery row; every attempt is recorded, failures retry with exponential backoff (longer when the endpoint sent Retry-After). */
 export const webhookDeliveryQueue = defineQueue({
   name: "webhook-delivery",
   payload: z.strictObject({ deliveryId: z.uuid() }),
@@ -10,7 +10,7 @@ export const webhookDeliveryQueue = defineQueue({
   get jobOptions() {
     return {
       attempts: env().WEBHOOK_MAX_ATTEMPTS,
-      backoff: { type: "exponential", delay: env().WEBHOOK_RETRY_BASE_MS },
+      backoff: { type: "retryAfter", delay: env().WEBHOOK_RETRY_BASE_MS },
       removeOnComplete: { count: 1_000 },
       removeOnFail: { count: 10_000 },
     };

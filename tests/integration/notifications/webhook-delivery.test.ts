@@ -16,8 +16,8 @@ interface Received {
 }
 
 const received: Received[] = [];
-// Status codes the endpoint answers with, in order; 200 once they run out.
-let answers: number[] = [];
+// Status codes the endpoint answers with (and a Retry-After, in seconds, to send with one), in order; 200 once they run out.
+let answers: (number | { status: number; retryAfter: string })[] = [];
 let server: http.Server;
 let url: string;
 let workers: Worker[] = [];
@@ -40,7 +40,9 @@ beforeAll(async () => {
     req.on("data", (c) => (body += c));
     req.on("end", () => {
       received.push({ at: Date.now(), headers: req.headers, body });
-      res.statusCode = answers.shift() ?? 200;
+      const answer = answers.shift() ?? 200;
+      res.statusCode = typeof answer === "number" ? answer : answer.status;
+      if (typeof answer === "object") res.setHeader("retry-after", answer.retryAfter);
       res.end(res.statusCode === 200 ? "ok" : "try later");
     });
   });
@@ -94,6 +96,19 @@ describe("webhook delivery", () => {
     expect(delivery).toMatchObject({ attempts: 3, lastStatusCode: 200, lastError: null });
     expect(delivery.attemptLog.map((a) => [a.attempt, a.statusCode])).toEqual([[1, 500], [2, 503], [3, 200]]);
     expect(delivery.attemptLog[0]!.error).toContain("HTTP 500");
+  });
+
+  it("waits as long as a 429's Retry-After asks before trying again, longer than its own backoff", async () => {
+    const { db, notify } = await core();
+    const hook = await createWebhook("json");
+    answers = [{ status: 429, retryAfter: "2" }];
+    await notify({ type: "run.finished", planId: "6f1c5c36-0f51-4a39-9b16-7d4d5f2f1a05", planName: "slow", status: "SUCCEEDED", counts: { succeeded: 1 } });
+    await expect.poll(async () => (await db().webhookDelivery.findFirst({ where: { webhookId: hook.id } }))?.status, { timeout: 20_000 }).toBe("delivered");
+    expect(received).toHaveLength(2);
+    // The queue's own backoff would have retried after 200 ms.
+    expect(received[1]!.at - received[0]!.at).toBeGreaterThanOrEqual(1_900);
+    const attempts = await db().webhookAttempt.findMany({ where: { delivery: { webhookId: hook.id } }, orderBy: { attempt: "asc" } });
+    expect(attempts.map((a) => [a.statusCode, a.error])).toEqual([[429, "HTTP 429: try later (asked to retry after 2 s)"], [200, null]]);
   });
 
   it("marks a delivery failed after the last attempt, and does not retry a 4xx the endpoint will always refuse", async () => {
