@@ -332,9 +332,31 @@ test("create a rule with the structured form: errors at their controls, JSON bot
     await summary.getByRole("link", { name: "Scope: subscription 1" }).click();
     await expect(subscriptionBox).toBeFocused();
     await subscriptionBox.fill(subscription.toUpperCase());
-    // Back to a vault matched in the server's region: the form kept the pattern it had.
+    // A vault and a policy from the inventory: the region's vaults are offered, and the vault's policies.
+    const policyOptions = page.locator("datalist#rule-dl-policies option");
+    expect(await policyOptions.count()).toBeGreaterThan(0);
+    const offeredPolicy = (await policyOptions.first().getAttribute("value"))!;
+    const vaultId = offeredPolicy.slice(0, offeredPolicy.toLowerCase().indexOf("/backuppolicies/"));
+    const inventory = (await (await admin.get("/api/vaults")).json()) as { regions: { region: string; vaults: { armId: string; name: string }[] }[] };
+    const home = inventory.regions.find((r) => r.vaults.some((v) => v.armId.toLowerCase() === vaultId.toLowerCase()))!;
+    const vaultName = home.vaults.find((v) => v.armId.toLowerCase() === vaultId.toLowerCase())!.name;
+    await regionRow.getByLabel("Region", { exact: true }).fill(home.region);
+    await expect(regionRow.getByLabel("Vault id", { exact: true })).toHaveAttribute("list", `rule-dl-vaults-${home.region}`);
+    await expect(page.locator(`datalist#rule-dl-vaults-${home.region} option[value="${vaultId}"]`)).toHaveCount(1);
+    await regionRow.getByLabel("Vault id", { exact: true }).fill(vaultId);
+    await expect(regionRow.getByText(`${vaultName} in ${home.region}`)).toBeVisible();
+    // Switching kinds keeps what each held.
     await page.getByLabel("The vault in the server's region whose name or tags match").check();
-    await page.getByLabel("Vault name pattern").fill("bv-*");
+    await expect(page.getByLabel("Vault name pattern")).toHaveValue("*");
+    await page.getByLabel("A vault named for each region").check();
+    await expect(regionRow.getByLabel("Vault id", { exact: true })).toHaveValue(vaultId);
+    await page.getByLabel("A policy named for each vault").check();
+    const coverage = page.getByTestId("policy-coverage");
+    await expect(coverage).toContainText(`${vaultName}: no policy yet`);
+    await coverage.getByRole("button", { name: new RegExp(`^Add policy .* of vault ${vaultName}$`) }).first().click();
+    await expect(coverage).not.toContainText("no policy yet");
+    const policyId = await page.getByLabel("Policy 1", { exact: true }).inputValue();
+    expect(policyId.toLowerCase().startsWith(`${vaultId.toLowerCase()}/backuppolicies/`)).toBe(true);
 
     // As JSON and back: edits carry over both ways; JSON the form cannot show exactly is refused with the reason.
     const toggle = page.getByRole("button", { name: "Edit as JSON" });
@@ -347,8 +369,13 @@ test("create a rule with the structured form: errors at their controls, JSON bot
       serverNames: [a!.name, b!.name],
     });
     const requirementJson = page.getByLabel(/^Requirement \(JSON/);
-    const requirement = JSON.parse(await requirementJson.inputValue()) as { policy: Record<string, string> };
-    await requirementJson.fill(JSON.stringify({ ...requirement, policy: { ...requirement.policy, maxBackupInterval: "P1D" } }, null, 2));
+    const requirement = JSON.parse(await requirementJson.inputValue()) as Record<string, unknown>;
+    expect(requirement).toEqual({
+      vault: { kind: "perRegion", vaults: [{ region: home.region, vaultArmId: vaultId }] },
+      policy: { kind: "explicit", policyArmIds: [policyId] },
+      roleAssignment: "templateOnly",
+    });
+    await requirementJson.fill(JSON.stringify({ ...requirement, roleAssignment: "assign" }, null, 2));
     const scopeText = await scopeJson.inputValue();
     await scopeJson.fill(JSON.stringify({ ...JSON.parse(scopeText), regions: [] }));
     await toggle.click();
@@ -359,7 +386,7 @@ test("create a rule with the structured form: errors at their controls, JSON bot
     await scopeJson.fill(scopeText);
     await toggle.click();
     await expect(toggle).toHaveAttribute("aria-pressed", "false");
-    await expect(page.getByLabel("Maximum interval between backups")).toHaveValue("P1D");
+    await expect(page.getByLabel("Flexguard may assign them itself", { exact: false })).toBeChecked();
     await expect(scope.getByLabel("Server name 2", { exact: true })).toHaveValue(b!.name);
 
     // What-if, then save; the stored rule is exactly what the form said.
@@ -378,7 +405,11 @@ test("create a rule with the structured form: errors at their controls, JSON bot
       enabled: true,
       scope: { subscriptions: [subscription], tags: [{ key: "flexguard-e2e-absent", operator: "notExists" }], serverNames: [a!.name, b!.name] },
       exclusions: [{ serverNames: [c!.name] }],
-      requirement: { vault: { kind: "matchInRegion", nameGlob: "bv-*" }, policy: { kind: "constraints", minRetention: "P7D", maxBackupInterval: "P1D" }, roleAssignment: "templateOnly" },
+      requirement: {
+        vault: { kind: "perRegion", vaults: [{ region: home.region, vaultArmId: vaultId }] },
+        policy: { kind: "explicit", policyArmIds: [policyId] },
+        roleAssignment: "assign",
+      },
     });
     // The saved rule loads back into the form.
     await expect(page.getByRole("group", { name: /^Scope/ }).getByLabel("Subscription 1", { exact: true })).toHaveValue(subscription);
