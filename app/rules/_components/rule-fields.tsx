@@ -3,7 +3,7 @@
 // requirement (vault, policy, role assignment). Every control has a label and the id its path gives it, so that the
 // API's issue for a path shows at that control and the error summary links to it; list entries are added and
 // removed with buttons, and focus follows (to the new entry, or to what takes the removed one's place).
-import { createContext, useContext, type ReactNode } from "react";
+import { createContext, memo, useContext, type ReactNode } from "react";
 import { Field, FieldGroup, type FieldControlProps } from "@/app/_components/field";
 import type { RuleEditorOptions } from "@/core/rules/list-rule-editor-options";
 import {
@@ -63,8 +63,8 @@ const vaultListFor = (region: string) => `${LISTS.vaults}-${region}`;
 const RETENTIONS = ["P7D", "P14D", "P30D", "P3M", "P6M", "P1Y", "P7Y", "P10Y"];
 const INTERVALS = ["PT4H", "PT6H", "PT12H", "P1D", "P1W"];
 
-/** The inventory's suggestions as datalists; inputs name them with list=. */
-export function RuleDatalists({ options }: { options: RuleEditorOptions }) {
+/** The inventory's suggestions as datalists; inputs name them with list=. Memoised: thousands of options need not re-render on each keystroke. */
+export const RuleDatalists = memo(function RuleDatalists({ options }: { options: RuleEditorOptions }) {
   const regionsWithVaults = [...new Set(options.vaults.map((v) => v.region))];
   const simple = (id: string, values: string[]) => (
     <datalist id={id}>
@@ -123,7 +123,7 @@ export function RuleDatalists({ options }: { options: RuleEditorOptions }) {
       </datalist>
     </>
   );
-}
+});
 
 const policyTerms = (p: { backupInterval: string | null; defaultRetention: string | null }) =>
   `${p.backupInterval ? `every ${p.backupInterval}` : "no repeating schedule"}, kept ${p.defaultRetention ?? "(unknown)"}`;
@@ -302,7 +302,14 @@ const CRITERION_TEXT: Record<Criterion, { legend: string; item: string; hint: st
  * as "add" buttons. Within a criterion any entry matches; all criteria in use must match.
  */
 export function SelectorFields({ path, value, onChange, emptyNote }: { path: string; value: SelectorForm; onChange: (value: SelectorForm) => void; emptyNote: ReactNode }) {
-  const { focusPath } = useRuleFields();
+  const { focusPath, options } = useRuleFields();
+  const subscriptionNames = new Map(options.subscriptions.map((s) => [s.id, s.name ?? s.id]));
+  // A subscription id reads better with its name; one the inventory lacks is worth a word.
+  const describeSubscription = (id: string) => {
+    const key = id.trim().toLowerCase();
+    if (!key) return null;
+    return subscriptionNames.get(key) ?? (options.subscriptions.length ? "Not a subscription in the inventory you see." : null);
+  };
   const unused = CRITERIA.filter((c) => value[c].length === 0);
   // When a criterion's last entry goes, its group goes and focus moves to the button that adds it again.
   const addId = (c: Criterion) => `-add-${c}`;
@@ -330,6 +337,7 @@ export function SelectorFields({ path, value, onChange, emptyNote }: { path: str
             list={text.list ? LISTS[text.list] : undefined}
             placeholder={text.placeholder}
             mono={text.mono}
+            describe={c === "subscriptions" ? describeSubscription : undefined}
             emptyFocus={[path, addId(c)]}
           />
         );
@@ -529,7 +537,7 @@ export function RequirementFields({ value, onChange }: { value: RequirementForm;
                     const candidates = options.policies.filter((p) => p.vaultArmId.toLowerCase() === entry.vaultArmId.toLowerCase());
                     return (
                       <li key={entry.row}>
-                        <strong>{name}</strong>:{" "}
+                        <strong>{name}:</strong>{" "}
                         {entry.policyArmId ? (
                           <span>{policyByKey.get(entry.policyArmId.toLowerCase())?.name ?? entry.policyArmId.split("/").pop()}</span>
                         ) : (
