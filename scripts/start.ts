@@ -12,6 +12,7 @@ import { checkServices } from "@/core/health/check-services";
 import { closeProducers } from "@/core/queues";
 import { seed } from "../prisma/seed";
 import { buildWebApp, webBuildIsStale } from "./web-build";
+import { workerNodeArgs } from "../worker/launch";
 
 const dev = process.argv.includes("--dev");
 // Next reports telemetry over the network by default; these machines (and many installations) have none.
@@ -127,7 +128,7 @@ try {
   }
 
   // In dev the worker restarts when its sources change (tsx watch), as the web app hot-reloads.
-  await startChild("worker", dev ? bin("tsx") : process.execPath, dev ? ["watch", "--clear-screen=false", "worker/main.ts"] : ["--import", "tsx", "worker/main.ts"], /worker ready/);
+  await startChild("worker", dev ? bin("tsx") : process.execPath, dev ? ["watch", "--clear-screen=false", "worker/main.ts"] : workerNodeArgs(config), /worker ready/);
   await startChild(
     "web",
     bin("next"),

@@ -1,4 +1,5 @@
-// The worker process: one BullMQ Worker per queue, closed gracefully on SIGTERM/SIGINT.
+// The worker process: one BullMQ Worker per queue, closed gracefully on SIGTERM/SIGINT. Started by worker/launch.ts's arguments.
+import { getHeapStatistics } from "node:v8";
 import { ConfigError, env } from "@/core/config/env";
 import { disconnectDb } from "@/core/db/client";
 import { log } from "@/core/log";
@@ -41,7 +42,11 @@ const workers = served.map((name) => processors[name]());
 const every = await scheduleScans();
 await scheduleNotifications();
 const opsServer = await startOpsServer(() => workers);
-log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every }, "worker started");
+// V8's limit covers more than old space; far above the configured one means the worker was not started by worker/launch.ts.
+const heapLimitMb = Math.round(getHeapStatistics().heap_size_limit / 2 ** 20);
+log().info({ queues: workers.map((w) => w.name), prefix: env().QUEUE_PREFIX, scanEveryMinutes: every, heapLimitMb }, "worker started");
+if (heapLimitMb > 2 * env().WORKER_HEAP_MB)
+  log().warn({ heapLimitMb, WORKER_HEAP_MB: env().WORKER_HEAP_MB }, "the worker runs without its heap limit: start it with node --max-old-space-size=WORKER_HEAP_MB (see worker/launch.ts), or its heap grows to several times what it uses");
 console.log(`worker ready: queues ${workers.map((w) => w.name).join(", ")}`);
 
 let stopping = false;

@@ -63,6 +63,9 @@ export const envSchema = z
     SCAN_SUBSCRIPTIONS_PER_JOB: count(1, 300, 50),
     // Scan jobs one worker process runs at once.
     SCAN_CONCURRENCY: count(1, 32, 4),
+    // The worker's V8 old-space limit in MiB (--max-old-space-size, set by worker/launch.ts). Without one V8 lets the
+    // heap of a 4 GiB-limit process swell to ~4x its live data before collecting; its largest job needs ~250 MiB.
+    WORKER_HEAP_MB: count(128, 65_536, 512),
 
     // Remediation runs. How long validation keeps retrying while new role assignments propagate (Azure: up to 30 min).
     REMEDIATION_PERMISSION_WAIT_SECONDS: count(1, 86_400, 1_800),

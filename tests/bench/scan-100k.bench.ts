@@ -1,6 +1,6 @@
 // Benchmark scan-100k: a full inventory scan of 100,000 servers in 200 subscriptions against the emulator with
 // its limits off, from request to committed rows. Bounds: 30 s (median of 3 scans) and worker peak RSS 400 MiB.
-// The worker runs as production runs it, with no heap cap: V8 sizes its heap by itself.
+// The worker runs as production starts it (worker/launch.ts: the default WORKER_HEAP_MB heap limit, 512 MiB).
 import { reportFigure, runBench } from "./harness";
 import { startScanBenchStack } from "./scan-support";
 import { timedScan } from "./scan-support";

@@ -39,7 +39,7 @@ export async function startScanBenchStack(
   name: string,
   fleet: { servers: number; subscriptions: number },
   emulatorArgs: string[],
-  { queues, maxOldSpaceMiB }: { queues?: string; maxOldSpaceMiB?: number } = {},
+  { queues }: { queues?: string } = {},
 ): Promise<ScanBenchStack> {
   const run = `${name.replace(/\W/g, "_")}_${Date.now().toString(36)}`;
   const dbName = `flexguard_bench_${run}`;
@@ -59,8 +59,6 @@ export async function startScanBenchStack(
     AZURE_SUBSCRIPTIONS: "",
     // Scan benchmarks measure scans alone: the evaluation a scan queues would compete for the same cores.
     WORKER_QUEUES: queues ?? "",
-    // A heap cap makes V8 collect instead of growing into free memory: the peak RSS then shows what the work needs.
-    ...(maxOldSpaceMiB ? { NODE_OPTIONS: `--max-old-space-size=${maxOldSpaceMiB}` } : {}),
   };
   // The benchmark process requests scans through core with the same configuration as the worker.
   Object.assign(process.env, workerEnv);

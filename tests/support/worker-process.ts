@@ -3,6 +3,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import readline from "node:readline";
+import { parseEnv } from "@/core/config/env";
+import { workerNodeArgs } from "@/worker/launch";
 
 export interface WorkerProcess {
   pid: number;
@@ -27,7 +29,8 @@ export function statusFieldMiB(pid: number, field: string): number {
 }
 
 export async function startWorkerProcess(env: Record<string, string>): Promise<WorkerProcess> {
-  const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", "worker/main.ts"], {
+  // Started as production starts it (worker/launch.ts), with the heap limit the worker's own configuration names.
+  const proc: ChildProcess = spawn(process.execPath, workerNodeArgs(parseEnv({ ...process.env, ...env })), {
     stdio: ["ignore", "pipe", "pipe"],
     // No ops endpoint unless a test asks for one: several workers at once must not compete for its port.
     env: { ...process.env, WORKER_METRICS_PORT: "0", ...env },

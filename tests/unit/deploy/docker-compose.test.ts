@@ -34,6 +34,11 @@ describe("docker-compose.yml", () => {
     expect(services.worker!.healthcheck!.test.join(" ")).toContain(`http://127.0.0.1:${worker.WORKER_METRICS_PORT}/readyz`);
   });
 
+  it("starts the worker as worker/launch.ts does, with the heap limit its configuration names", async () => {
+    const { workerNodeArgs } = await import("@/worker/launch");
+    expect(services.worker!.command).toEqual(["node", ...workerNodeArgs(parseEnv(services.worker!.environment!))]);
+  });
+
   it("sets only variables the configuration module knows, with values it accepts", () => {
     for (const name of ["migrate", "worker", "web"]) {
       const environment = services[name]!.environment!;
