@@ -1,8 +1,8 @@
 import { ServiceClient } from "@azure/core-client";
 import type { TokenCredential } from "@azure/core-auth";
-import { createHttpPoller, type LroResponse, type OperationState, type SimplePollerLike } from "@azure/core-lro";
 import { createPipelineRequest, RestError, type HttpMethods, type PipelineResponse } from "@azure/core-rest-pipeline";
 import type { ArmClientOptions } from "./client-options";
+import { beginLro, parseJsonBody, type LroPoller } from "./lro";
 import {
   DATA_PROTECTION_API_VERSION,
   type AzureBackupJobResource,
@@ -24,15 +24,20 @@ export interface DataProtectionClientOptions extends ArmClientOptions {
 
 export interface LroOptions {
   updateIntervalInMs?: number;
+  /** false: the caller needs no result, so a PUT that succeeded is not read back (the poller resolves undefined). */
+  finalRead?: boolean;
 }
 
-type Poller<T> = SimplePollerLike<OperationState<T>, T>;
+type Poller<T> = LroPoller<T>;
+
+/** Poll interval when Azure sends no Retry-After (core-lro's default). */
+const DEFAULT_POLL_INTERVAL_MS = 2_000;
 
 /**
  * A small typed client for the Microsoft.DataProtection operations Flexguard needs. The official
  * @azure/arm-dataprotection package is not on the registry these machines reach, so this mirrors its operation
  * groups and method names (backupVaults, backupPolicies, backupInstances, jobs, ...; begin.../...AndWait) on the
- * same @azure/core-client pipeline and @azure/core-lro poller the official one uses.
+ * same @azure/core-client pipeline the official one uses; long-running operations are polled by ./lro.ts.
  */
 export class DataProtectionClient {
   readonly backupVaults;
@@ -129,26 +134,21 @@ export class DataProtectionClient {
   }
 
   private lro<T>(method: HttpMethods, path: string, body: unknown, finalStateVia: "location" | "azure-async-operation", o?: LroOptions): Promise<Poller<T>> {
-    const toLro = (response: PipelineResponse): LroResponse => {
-      const parsed = parseBody(response);
-      return { flatResponse: parsed, rawResponse: { statusCode: response.status, headers: response.headers.toJSON(), body: parsed } };
-    };
-    return createHttpPoller<T, OperationState<T>>(
-      {
-        requestMethod: method,
-        requestPath: this.url(path),
-        sendInitialRequest: async () => toLro(await this.send(method, path, body)),
-        // A poll that answers with an error status still carries the operation's state; let the poller read it.
-        sendPollRequest: async (pollPath) => {
-          const request = createPipelineRequest({ url: this.url(pollPath), method: "GET" });
-          request.headers.set("accept", "application/json");
-          const response = await this.client.sendRequest(request);
-          if (response.status >= 400 && response.status !== 404) throw restError(response);
-          return toLro(response);
-        },
+    return beginLro<T>({
+      method,
+      start: () => this.send(method, path, body),
+      // A poll that answers with an error status may carry the operation's failure: the poller reads it.
+      get: (url) => {
+        const request = createPipelineRequest({ url: this.url(url), method: "GET" });
+        request.headers.set("accept", "application/json");
+        return this.client.sendRequest(request);
       },
-      { resourceLocationConfig: finalStateVia, intervalInMs: o?.updateIntervalInMs ?? this.intervalInMs },
-    );
+      resourceUrl: this.url(path),
+      finalStateVia,
+      finalRead: o?.finalRead ?? true,
+      intervalInMs: o?.updateIntervalInMs ?? this.intervalInMs ?? DEFAULT_POLL_INTERVAL_MS,
+      toError: restError,
+    });
   }
 }
 
@@ -158,14 +158,7 @@ const seg = (value: string) => encodeURIComponent(value);
 /** An ARM id used as a path: each segment encoded, the slashes kept. */
 const armIdPath = (armId: string) => `/${armId.split("/").filter(Boolean).map(seg).join("/")}`;
 
-function parseBody(response: PipelineResponse): unknown {
-  if (!response.bodyAsText) return undefined;
-  try {
-    return JSON.parse(response.bodyAsText);
-  } catch {
-    return response.bodyAsText;
-  }
-}
+const parseBody = parseJsonBody;
 
 function restError(response: PipelineResponse): RestError {
   const body = parseBody(response) as { error?: { code?: string; message?: string } } | undefined;

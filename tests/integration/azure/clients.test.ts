@@ -1,5 +1,5 @@
 // The Data Protection and Authorization clients, with their real pipelines, against the emulator over HTTPS:
-// reads, long-running operations polled by core-lro, and Azure's errors kept with their codes.
+// reads, long-running operations polled as Azure asks (core/azure/lro.ts), and Azure's errors kept with their codes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smallFleet, ROLE_GUID } from "../../factories/fleet";
 import { startOwnEmulator, type OwnEmulator } from "../../support/own-emulator";
