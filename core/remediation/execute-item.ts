@@ -7,6 +7,7 @@ import { executeAction, type ExecuteContext } from "./execute-actions";
 import { describeFailure, StepStoppedError } from "./execute-step";
 import { planActionSchema, serverSituationSchema } from "./plan-types";
 import { requestDispatch } from "./run-dispatch";
+import { endItem, JournalError, loadItem } from "./step-journal";
 
 /**
  * The leases of the items this process executes, renewed together: one statement every quarter lease for all of
@@ -83,7 +84,7 @@ export interface ExecuteItemInput {
 
 /** Runs the item if it is still this job's to run; safe to call twice (a re-enqueued job finds the item finished). */
 export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput): Promise<void> {
-  const item = await db().remediationItem.findUnique({ where: { id: itemId } });
+  const item = await loadItem(itemId);
   if (!item || item.planId !== planId || item.status !== "RUNNING" || item.attempts !== dispatch) return;
   leases.hold(itemId, dispatch);
 
@@ -118,20 +119,14 @@ export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput
         data: cancelled ? { status: "CANCELLED", finishedAt: new Date(), leaseUntil: null } : { status: "PENDING", leaseUntil: null },
       });
     } else {
-      // One statement (no implicit transaction): this runs once per item of runs with thousands.
-      await db().$executeRaw`
-        UPDATE remediation_item SET status = ${outcome.status}::item_status, finished_at = (now() AT TIME ZONE 'UTC'), lease_until = NULL, error_code = NULL,
-          error_message = ${outcome.status === "STALE" ? (outcome.reason ?? null) : null}, result = ${JSON.stringify(outcome.result)}::jsonb
-        WHERE id = ${itemId}::uuid AND status = 'RUNNING' AND attempts = ${dispatch}::int`;
+      // Written with the other items ending now (step-journal.ts): this runs once per item of runs with thousands.
+      await endItem({ itemId, dispatch, status: outcome.status, errorCode: null, errorMessage: outcome.status === "STALE" ? (outcome.reason ?? null) : null, result: outcome.result });
     }
   } catch (err) {
     if (isInfrastructureError(err)) throw err; // Postgres gone: BullMQ retries the job, the lease covers a crash
     const failure = describeFailure(err);
     log().warn({ planId, itemId, code: failure.code, err: failure.message }, "remediation item failed");
-    await db().remediationItem.updateMany({
-      where: { id: itemId, status: "RUNNING", attempts: dispatch },
-      data: { status: "FAILED", finishedAt: new Date(), leaseUntil: null, errorCode: failure.code.slice(0, 200), errorMessage: failure.message.slice(0, 4000) },
-    });
+    await endItem({ itemId, dispatch, status: "FAILED", errorCode: failure.code.slice(0, 200), errorMessage: failure.message.slice(0, 4000) });
   } finally {
     leases.release(itemId);
   }
@@ -139,6 +134,7 @@ export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput
 }
 
 function isInfrastructureError(err: unknown): boolean {
+  if (err instanceof JournalError) return true;
   const text = `${(err as { code?: string })?.code ?? ""} ${(err as Error)?.message ?? ""} ${(err as { name?: string })?.name ?? ""}`;
   return /PrismaClient|P1001|P1017|P2024|ECONNREFUSED.*5432|Connection terminated|Can't reach database/i.test(text);
 }

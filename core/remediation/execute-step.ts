@@ -3,8 +3,9 @@
 import { recordAzureCalls, type AzureCall } from "../azure/call-log";
 import { toAzureError } from "../azure/errors";
 import { env } from "../config/env";
-import { db, Prisma } from "../db/client";
 import { AppError } from "../errors";
+import { LroFailedError } from "../azure/lro";
+import { finishStep, startStep, type StepFinish } from "./step-journal";
 
 export interface StepResult<T> {
   /** e.g. "created", "exists", "validated after 3 tries". */
@@ -48,35 +49,19 @@ export async function runStep<T extends Record<string, unknown>>(
   name: string,
   fn: (attempt: StepAttempt) => Promise<StepResult<T>>,
 ): Promise<T> {
-  // One statement starts the step, or finds it finished: a succeeded step is never started again.
+  // The start is committed before the step acts (a succeeded step is never started again); steps of all the items
+  // this process executes are written together (step-journal.ts).
   const startedAt = new Date();
-  const [step] = await db().$queryRaw<{ id: bigint; attempt: number }[]>`
-    INSERT INTO remediation_step (item_id, plan_id, name, key, status, attempt, started_at)
-    VALUES (${item.id}::uuid, ${item.planId}::uuid, ${name}, ${key}, 'running', 1, ${utc(startedAt)})
-    ON CONFLICT (item_id, key) DO UPDATE SET status = 'running', attempt = remediation_step.attempt + 1, started_at = EXCLUDED.started_at,
-      finished_at = NULL, duration_ms = NULL, outcome = NULL, error_code = NULL, error_message = NULL
-    WHERE remediation_step.status <> 'succeeded'
-    RETURNING id, attempt`;
-  if (!step) {
-    const [done] = await db().$queryRaw<{ detail: T }[]>`SELECT detail FROM remediation_step WHERE item_id = ${item.id}::uuid AND key = ${key}`;
-    return done!.detail;
-  }
-  const attempt = step.attempt;
-  const finish = async (fields: { status: string; outcome: string; errorCode?: string | null; errorMessage?: string | null; requestId?: string | null; correlationId?: string | null; detail?: unknown }) => {
+  const step = await startStep({ itemId: item.id, planId: item.planId, name, key, startedAt });
+  if (step.id === null) return step.detail as T;
+  const stepId = step.id;
+  const finish = (fields: Omit<StepFinish, "id" | "finishedAt" | "durationMs">) => {
     const finishedAt = new Date();
-    await db().$executeRaw`
-      UPDATE remediation_step SET status = ${fields.status}, finished_at = ${utc(finishedAt)}, duration_ms = ${finishedAt.getTime() - startedAt.getTime()}::int,
-        outcome = ${fields.outcome}, error_code = ${fields.errorCode ?? null}, error_message = ${fields.errorMessage ?? null},
-        azure_request_id = coalesce(${fields.requestId ?? null}, azure_request_id), correlation_id = coalesce(${fields.correlationId ?? null}, correlation_id),
-        detail = coalesce(${fields.detail === undefined ? null : JSON.stringify(fields.detail)}::jsonb, detail)
-      WHERE id = ${step.id}`;
+    return finishStep({ id: stepId, finishedAt, durationMs: finishedAt.getTime() - startedAt.getTime(), ...fields });
   };
+  let recorded: { result: StepResult<T>; calls: AzureCall[] };
   try {
-    const recorded = await recordAzureCalls(() => fn({ attempt }));
-    const calls: AzureCall[] = recorded.calls;
-    const last = lastIds(calls);
-    await finish({ status: "succeeded", outcome: recorded.result.outcome, requestId: last.requestId, correlationId: last.correlationId, detail: { ...recorded.result.detail, azureCalls: calls.length } });
-    return recorded.result.detail;
+    recorded = await recordAzureCalls(() => fn({ attempt: step.attempt }));
   } catch (err) {
     if (err instanceof StepStoppedError) {
       await finish({ status: "stopped", outcome: "stopped by pause or cancel" });
@@ -86,10 +71,16 @@ export async function runStep<T extends Record<string, unknown>>(
     await finish({ status: "failed", outcome: "failed", errorCode: failure.code, errorMessage: failure.message.slice(0, 4000), requestId: failure.requestId });
     throw err instanceof StepFailedError ? err : new StepFailedError(failure.code, failure.message, failure.requestId);
   }
+  const last = lastIds(recorded.calls);
+  await finish({
+    status: "succeeded",
+    outcome: recorded.result.outcome,
+    requestId: last.requestId,
+    correlationId: last.correlationId,
+    detail: { ...recorded.result.detail, azureCalls: recorded.calls.length },
+  });
+  return recorded.result.detail;
 }
-
-/** A time for Prisma's DateTime columns (timestamp without time zone, holding UTC), whatever the session's time zone. */
-const utc = (d: Date) => Prisma.sql`(${d.toISOString()}::timestamptz AT TIME ZONE 'UTC')`;
 
 function lastIds(calls: AzureCall[]): { requestId: string | null; correlationId: string | null } {
   for (let i = calls.length - 1; i >= 0; i--) if (calls[i]!.requestId) return { requestId: calls[i]!.requestId, correlationId: calls[i]!.correlationId };
@@ -106,8 +97,9 @@ export function describeFailure(err: unknown): { code: string; message: string; 
   return { code: details?.azureCode ?? appError.code, message: appError.message, requestId: details?.requestId ?? null };
 }
 
-/** core-lro reports a failed operation as "The long-running operation has failed. <code>. <message>". */
+/** A failed long-running operation: "The long-running operation has failed. <code>. <message>" (lro.ts, as core-lro). */
 export function lroFailure(err: unknown): { code: string; message: string } | undefined {
+  if (err instanceof LroFailedError) return { code: err.code, message: `${err.code}: ${err.error?.message ?? `the operation ended ${err.status}`}` };
   const text = err instanceof Error ? err.message : "";
   const m = /^The long-running operation has failed\. ([A-Za-z0-9_.]+)\. ([\s\S]*)$/.exec(text);
   return m ? { code: m[1]!, message: `${m[1]}: ${m[2]}` } : undefined;
