@@ -8,6 +8,7 @@ import { env } from "../config/env";
 import { roleAssignmentName } from "../templates/role-assignment-name";
 import type { PlanAction, RoleToAssign, ServerRef, ServerSituation, VaultRef, PolicyRef } from "./plan-types";
 import { describeFailure, lroFailure, runStep, StepFailedError, StepStoppedError, type StepItem } from "./execute-step";
+import { PropagationEstimate } from "./propagation";
 
 export type ItemOutcome =
   | { status: "SUCCEEDED" | "BACKUP_PENDING" | "NO_CHANGE" | "STALE"; reason?: string; result: Record<string, unknown> }
@@ -72,22 +73,30 @@ interface LiveSituation extends Record<string, unknown> {
 /** Reads the server's protection and the vault identity's roles as Azure has them now. */
 async function readLive(server: ServerRef, vault: VaultRef, roles: RoleToAssign[], ctx: ExecuteContext): Promise<LiveSituation> {
   const dp = dataProtectionClient(server.subscriptionId);
-  let bi: BackupInstanceResource | undefined;
-  for await (const instance of dp.backupInstancesExtensionRouting.list(server.armId)) {
-    bi ??= instance;
-    if (instance.properties.currentProtectionState === "ProtectionConfigured") bi = instance;
-  }
-  const rolesHeld: string[] = [];
   const principalId = vault.fromItem !== null ? (ctx.dependencyResults.get(vault.fromItem)?.principalId as string | undefined) : vault.principalId;
-  if (roles.length > 0 && principalId) {
-    const wanted = new Set(roles.map((r) => `${lower(r.roleDefinitionGuid)}@${lower(r.scope)}`));
-    // At the server's scope the list includes assignments above it (its resource group): one call answers all.
-    const scope = server.armId.replace(/^\/+/, "");
-    for await (const a of authorizationClient(server.subscriptionId).roleAssignments.listForScope(scope, { filter: `principalId eq '${principalId}'` })) {
-      const key = `${lower(a.roleDefinitionId?.split("/").pop())}@${lower(a.scope)}`;
-      if (wanted.has(key)) rolesHeld.push(key);
-    }
-  }
+  // The two reads are independent: sent together.
+  const [bi, rolesHeld] = await Promise.all([
+    (async () => {
+      let found: BackupInstanceResource | undefined;
+      for await (const instance of dp.backupInstancesExtensionRouting.list(server.armId)) {
+        found ??= instance;
+        if (instance.properties.currentProtectionState === "ProtectionConfigured") found = instance;
+      }
+      return found;
+    })(),
+    (async () => {
+      const held: string[] = [];
+      if (roles.length === 0 || !principalId) return held;
+      const wanted = new Set(roles.map((r) => `${lower(r.roleDefinitionGuid)}@${lower(r.scope)}`));
+      // At the server's scope the list includes assignments above it (its resource group): one call answers all.
+      const scope = server.armId.replace(/^\/+/, "");
+      for await (const a of authorizationClient(server.subscriptionId).roleAssignments.listForScope(scope, { filter: `principalId eq '${principalId}'` })) {
+        const key = `${lower(a.roleDefinitionId?.split("/").pop())}@${lower(a.scope)}`;
+        if (wanted.has(key)) held.push(key);
+      }
+      return held;
+    })(),
+  ]);
   return {
     backupInstanceArmId: bi?.id ?? null,
     backupVaultArmId: bi?.id ? bi.id.replace(/\/backupInstances\/[^/]+$/i, "") : null,
@@ -129,9 +138,12 @@ async function reread(
  * its many servers) write it once; later items record "exists" without spending the subscription's write budget.
  */
 const knownGrants = new Set<string>();
-/** When this process made each grant, and how long validation then took to pass: the propagation seen. */
+/** Grants being made now: an item needing one of them waits for it instead of sending the same PUT (a 409 at best). */
+const pendingGrants = new Map<string, Promise<unknown>>();
+/** When this process made each grant. */
 const grantedAt = new Map<string, number>();
-let propagationMs: number | undefined;
+/** How long grants took to reach the Backup service, as validations showed it. */
+const propagation = new PropagationEstimate();
 
 async function assignRoles(roles: RoleToAssign[], vault: VaultRef, ctx: ExecuteContext, held: string[] = []): Promise<string[]> {
   const principalId = principalOf(vault, ctx);
@@ -141,9 +153,18 @@ async function assignRoles(roles: RoleToAssign[], vault: VaultRef, ctx: ExecuteC
     const name = assignmentNameOf(role, vault, principalId);
     const grant = `${lower(role.roleDefinitionGuid)}@${lower(role.scope)}`;
     await runStep(ctx.item, `assignRole:${role.roleDefinitionGuid}:${lower(role.scope)}`, "assignRole", async () => {
-      if (held.includes(grant) || knownGrants.has(`${principalId}|${grant}`)) return { outcome: "exists", detail: { scope: role.scope, role: role.roleName, assignmentName: name, write: false } };
-      const outcome = await createRoleAssignment({ scope: role.scope, name, roleDefinitionGuid: role.roleDefinitionGuid, principalId });
-      knownGrants.add(`${principalId}|${grant}`);
+      const known = `${principalId}|${grant}`;
+      const exists = { outcome: "exists", detail: { scope: role.scope, role: role.roleName, assignmentName: name, write: false } };
+      if (held.includes(grant) || knownGrants.has(known)) return exists;
+      const making = pendingGrants.get(known);
+      // Another item is granting it: done when that succeeds (if it fails, this item tries itself).
+      if (making && (await making.then(() => true, () => false))) return exists;
+      const request = createRoleAssignment({ scope: role.scope, name, roleDefinitionGuid: role.roleDefinitionGuid, principalId });
+      pendingGrants.set(known, request);
+      const outcome = await request.finally(() => {
+        if (pendingGrants.get(known) === request) pendingGrants.delete(known);
+      });
+      knownGrants.add(known);
       if (outcome === "created") grantedAt.set(`${principalId}|${grant}`, Date.now());
       return { outcome, detail: { scope: role.scope, role: role.roleName, assignmentName: name, write: true } };
     });
@@ -195,19 +216,24 @@ async function protectServer(action: Extract<PlanAction, { kind: "protectServer"
     const times = rolesToAssign.map((r) => grantedAt.get(`${principalId}|${lower(r.roleDefinitionGuid)}@${lower(r.scope)}`)).filter((t): t is number => t !== undefined);
     const granted = times.length ? Math.max(...times) : undefined;
     // Roles just granted: wait out the propagation this process has seen before (each validation is a write).
-    if (granted && propagationMs && rolesToAssign.length > 0) {
-      const wait = granted + propagationMs - Date.now();
+    if (granted && propagation.ms !== undefined && rolesToAssign.length > 0) {
+      const wait = granted + propagation.ms - Date.now();
       if (wait > 0) await sleep(Math.min(wait, 120_000));
     }
-    let delay = 1_000;
+    // A failed validation is known only once its operation ended (Retry-After): the first retry need not wait long.
+    let delay = 250;
+    let failedSentAt: number | undefined;
     for (let tries = 1; ; tries++) {
+      const sentAt = Date.now();
       try {
         await dp.backupInstances.beginValidateForBackupAndWait(v.resourceGroup, v.name, { backupInstance: body });
-        if (tries > 1 && granted) propagationMs = Math.max(propagationMs ?? 0, Math.min(Date.now() - granted, 30 * 60_000) * 0.9);
+        // The grants reached the service after the last failed validation was sent and before this one was.
+        if (failedSentAt !== undefined && granted) propagation.observe(failedSentAt - granted, sentAt - granted);
         return { outcome: tries === 1 ? "validated" : `validated after ${tries} tries`, detail: { tries } };
       } catch (err) {
         const failure = lroFailure(err);
         if (!failure || !MISSING_PERMISSIONS.test(failure.code) || Date.now() + delay > deadline) throw err;
+        failedSentAt = sentAt;
         if (await ctx.shouldStop()) throw new StepStoppedError();
         await sleep(delay);
         delay = Math.min(delay * 2, 60_000);
@@ -216,13 +242,16 @@ async function protectServer(action: Extract<PlanAction, { kind: "protectServer"
   });
   if (await ctx.shouldStop()) return { status: "STOPPED" };
 
-  await runStep(ctx.item, "createBackupInstance", "createBackupInstance", async () => {
-    const existing = await getOrUndefined(() => dp.backupInstances.get(v.resourceGroup, v.name, action.backupInstanceName));
+  await runStep(ctx.item, "createBackupInstance", "createBackupInstance", async ({ attempt }) => {
+    // A first attempt after a re-read that found the server unprotected has nothing to look for: no earlier attempt
+    // of this step can have sent the PUT. Otherwise the instance may be there already (configured, or failed).
+    const existing = attempt === 1 && check.live.backupInstanceArmId === null ? undefined : await getOrUndefined(() => dp.backupInstances.get(v.resourceGroup, v.name, action.backupInstanceName));
     const state = existing?.properties.currentProtectionState ?? "";
     if (existing && /^(ProtectionConfigured|ConfiguringProtection|UpdatingProtection)$/.test(state))
       return { outcome: "exists", detail: { backupInstanceArmId: existing.id ?? targetId } };
     // Absent, or left failed by an earlier attempt: PUT the same name (configuring it again never makes a second one).
-    const poller = await dp.backupInstances.beginCreateOrUpdate(v.resourceGroup, v.name, action.backupInstanceName, { properties: body });
+    // Not read back when it succeeded: the next step reads the instance's protection state anyway.
+    const poller = await dp.backupInstances.beginCreateOrUpdate(v.resourceGroup, v.name, action.backupInstanceName, { properties: body }, { finalRead: false });
     await poller.pollUntilDone();
     return { outcome: existing ? `reconfigured (was ${state})` : "created", detail: { backupInstanceArmId: targetId } };
   });
