@@ -5,7 +5,8 @@
 // concurrency allow, their ratio (bound: 1.25), 429s received (bound 0), duplicates (0) and lost items (0);
 // then the same with the worker killed (SIGKILL) half way and started again.
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createMigratedDatabase, dropDatabase } from "../support/database";
 import { deleteQueueKeys } from "../support/redis";
@@ -25,6 +26,8 @@ const CONCURRENCY = 500; // the plan option's maximum
 const PER_VAULT = 100;
 const DEFAULT_TIMINGS = { rbacPropagationMs: 300_000, validateMs: 20_000, configureProtectionMs: 60_000, adhocOperationMs: 5_000, backupJobMs: 600_000 };
 const LIMITS = { writes: { size: 200, perSecond: 10 }, reads: { size: 250, perSecond: 25 } };
+/** Which runs: both (default), or only "plain" or "sigkill" (e.g. while profiling with NODE_OPTIONS=--cpu-prof). */
+const RUNS = process.env.BENCH_REMEDIATE_RUNS ?? "plain,sigkill";
 
 const run = `remediate_5k_${Date.now().toString(36)}`;
 const certDir = path.join(".flexguard", "bench", run);
@@ -87,6 +90,37 @@ interface Outcome {
   status: string;
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every process with one of these names (all Postgres backends, Redis), whoever they serve. */
+function cpuSecondsByName(names: string[]): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (names.includes(readFileSync(`/proc/${entry}/comm`, "utf8").trim())) total += cpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** Busy CPU seconds of the whole machine, all cores. */
+function machineBusySeconds(): number {
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  return (ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
 async function emulatorCounts() {
   return (await emulatorRequest<{ requests: { throttled: number; total: number; byStatus: Record<string, number> }; store: Record<string, number> }>(target, "GET", "/_emulator/stats")).body;
 }
@@ -98,6 +132,8 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
   const servers = fleet.servers.map((s) => ({ ...s, id: randomUUID() }));
   const { planId } = await createApprovedPlan(db(), { servers, options: { concurrency: CONCURRENCY, perVaultConcurrency: PER_VAULT, firstBackup: true } });
   let worker: WorkerProcess = await startWorkerProcess(workerEnv);
+  const cpuBefore = { worker: cpuSeconds(worker.pid), emulator: cpuSeconds(emulator.pid), postgres: cpuSecondsByName(["postgres"]), redis: cpuSecondsByName(["redis-server"]), machine: machineBusySeconds() };
+  let workerCpu = 0;
   const started = performance.now();
   await startRun({ kind: "system", userId: null, label: "bench", role: "ADMIN", subscriptions: null, sourceIp: null }, planId);
   let killed = !killHalfWay;
@@ -109,6 +145,8 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
     if (!["RUNNING"].includes(status)) break;
     if (!killed && p.done >= SERVERS / 2) {
       console.log(`  SIGKILL at ${((performance.now() - started) / 1000).toFixed(1)} s with ${p.done} done, ${p.counts.RUNNING} running`);
+      workerCpu += cpuSeconds(worker.pid) - cpuBefore.worker;
+      cpuBefore.worker = 0;
       await worker.stop("SIGKILL");
       worker = await startWorkerProcess(workerEnv);
       killed = true;
@@ -121,6 +159,15 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const seconds = (performance.now() - started) / 1000;
+  workerCpu += cpuSeconds(worker.pid) - cpuBefore.worker;
+  const cpu = {
+    worker: workerCpu,
+    emulator: cpuSeconds(emulator.pid) - cpuBefore.emulator,
+    postgres: cpuSecondsByName(["postgres"]) - cpuBefore.postgres,
+    redis: cpuSecondsByName(["redis-server"]) - cpuBefore.redis,
+    machine: machineBusySeconds() - cpuBefore.machine,
+  };
+  console.log(`  CPU during the run (s, and ms per item): ${Object.entries(cpu).map(([k, v]) => `${k} ${v.toFixed(1)} (${((v * 1000) / SERVERS).toFixed(1)})`).join(", ")}; load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
   await worker.stop();
   const stats = await emulatorCounts();
   const after = stats.store;
@@ -134,7 +181,27 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
     Math.max(0, after.roleAssignments! - before.roleAssignments! - expectedGrants);
   const failures = await db().remediationItem.groupBy({ by: ["errorCode"], where: { planId, status: "FAILED" }, _count: true });
   if (failures.length) console.log(`  failed items by Azure error: ${failures.map((f) => `${f._count} ${f.errorCode}`).join(", ")}`);
-  console.log(`  on-demand backup requests: ${(stats.requests as unknown as { byOperation: Record<string, number> }).byOperation.BackupInstances_AdhocBackup ?? 0}`);
+  const byOperation = (stats.requests as unknown as { byOperation: Record<string, number> }).byOperation;
+  console.log(`  on-demand backup requests: ${byOperation.BackupInstances_AdhocBackup ?? 0}`);
+  console.log(`  requests by operation: ${Object.entries(byOperation).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  // Where an item's time goes: each step's duration, and the item's time from dispatch to its end.
+  const steps = await db().$queryRaw<{ name: string; n: number; avg: number; p90: number }[]>`
+    SELECT name, count(*)::int AS n, avg(duration_ms)::int AS avg, (percentile_cont(0.9) WITHIN GROUP (ORDER BY duration_ms))::int AS p90
+    FROM remediation_step WHERE plan_id = ${planId}::uuid GROUP BY name ORDER BY min(id)`;
+  const [span] = await db().$queryRaw<{ avg: number; p90: number; steps: number }[]>`
+    SELECT (avg(extract(epoch FROM finished_at - started_at)) * 1000)::int AS avg,
+      ((percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at))) * 1000)::int AS p90,
+      (SELECT sum(duration_ms) / count(DISTINCT item_id) FROM remediation_step WHERE plan_id = ${planId}::uuid)::int AS steps
+    FROM remediation_item WHERE plan_id = ${planId}::uuid`;
+  const [gaps] = await db().$queryRaw<{ before: number; between: number; after: number }[]>`
+    WITH s AS (
+      SELECT item_id, min(started_at) AS first, max(finished_at) AS last, sum(duration_ms) AS busy FROM remediation_step WHERE plan_id = ${planId}::uuid GROUP BY item_id
+    )
+    SELECT (avg(extract(epoch FROM s.first - i.started_at)) * 1000)::int AS before, avg(extract(epoch FROM s.last - s.first) * 1000 - s.busy)::int AS between,
+      (avg(extract(epoch FROM i.finished_at - s.last)) * 1000)::int AS after
+    FROM remediation_item i JOIN s ON s.item_id = i.id WHERE i.plan_id = ${planId}::uuid`;
+  console.log(`  item time from dispatch to end: avg ${span?.avg} ms (in steps ${span?.steps} ms; before the first ${gaps?.before} ms, between steps ${gaps?.between} ms, after the last ${gaps?.after} ms), p90 ${span?.p90} ms`);
+  console.log(`  steps (avg/p90 ms): ${steps.map((st) => `${st.name} ${st.avg}/${st.p90}`).join(", ")}`);
   const lost = SERVERS - succeeded;
   console.log(`  items: ${byStatus.map((s) => `${s._count} ${s.status}`).join(", ")}; emulator: ${stats.requests.total} requests, ${stats.requests.throttled} throttled; +${after.backupInstances! - before.backupInstances!} backup instances, +${after.jobs! - before.jobs!} jobs, +${after.roleAssignments! - before.roleAssignments!} role assignments`);
   return { seconds, throttled: stats.requests.throttled, duplicates, lost, status };
@@ -142,7 +209,8 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
 
 let ok = true;
 try {
-  for (const [name, kill] of [["remediate-5k", false], ["remediate-5k-sigkill", true]] as const) {
+  const runs = ([["remediate-5k", false, "plain"], ["remediate-5k-sigkill", true, "sigkill"]] as const).filter(([, , key]) => RUNS.split(",").includes(key));
+  for (const [name, kill] of runs) {
     let outcome: Outcome | undefined;
     const result = await runBench({
       name,

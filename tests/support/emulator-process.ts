@@ -6,6 +6,7 @@ import readline from "node:readline";
 export interface EmulatorProcess {
   url: string;
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -40,6 +41,7 @@ export async function startEmulatorProcess(args: EmulatorProcessArgs): Promise<E
   return {
     url,
     port: Number(new URL(url).port),
+    pid: proc.pid!,
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();
