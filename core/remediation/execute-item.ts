@@ -7,7 +7,8 @@ import { executeAction, type ExecuteContext } from "./execute-actions";
 import { describeFailure, StepStoppedError } from "./execute-step";
 import { planActionSchema, serverSituationSchema } from "./plan-types";
 import { requestDispatch } from "./run-dispatch";
-import { endItem, JournalError, loadItem } from "./step-journal";
+import { claimItem, endItem, JournalError } from "./step-journal";
+import { workerOwner } from "./worker-lock";
 
 /**
  * The leases of the items this process executes, renewed together: one statement every quarter lease for all of
@@ -84,7 +85,7 @@ export interface ExecuteItemInput {
 
 /** Runs the item if it is still this job's to run; safe to call twice (a re-enqueued job finds the item finished). */
 export async function executeItem({ planId, itemId, dispatch }: ExecuteItemInput): Promise<void> {
-  const item = await loadItem(itemId);
+  const item = await claimItem({ itemId, dispatch, owner: (await workerOwner()) ?? null });
   if (!item || item.planId !== planId || item.status !== "RUNNING" || item.attempts !== dispatch) return;
   leases.hold(itemId, dispatch);
 

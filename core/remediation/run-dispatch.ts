@@ -253,7 +253,7 @@ async function pickAndStart(client: pg.PoolClient, planId: string, concurrency: 
       -- Round-robin over vaults (and so over subscriptions and their write budgets), in plan order within each.
       ORDER BY r.rn, r.seq LIMIT greatest((SELECT n FROM slots), 0)
     )
-    UPDATE remediation_item i SET status = 'RUNNING', attempts = i.attempts + 1, lease_until = now() + make_interval(secs => $5::int),
+    UPDATE remediation_item i SET status = 'RUNNING', attempts = i.attempts + 1, lease_until = now() + make_interval(secs => $5::int), lease_owner = NULL,
       started_at = coalesce(i.started_at, now())
     FROM chosen WHERE i.id = chosen.id
     RETURNING i.id::text AS id, i.attempts`,

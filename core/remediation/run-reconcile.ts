@@ -1,12 +1,14 @@
 // The reconciler: Postgres holds every decision, Redis only carries work. After a worker was killed or Redis
-// lost its data, it rebuilds the queue from the plans: items whose lease expired are enqueued again, and every
-// running plan is dispatched (which starts PENDING items, whatever Redis lost of them).
+// lost its data, it rebuilds the queue from the plans: items whose lease expired or whose executing process died
+// (worker-lock.ts) are enqueued again, and every running plan is dispatched (which starts PENDING items, whatever
+// Redis lost of them).
 import { db } from "../db/client";
 import { env } from "../config/env";
 import { log } from "../log";
 import { enqueueMany } from "../queues/enqueue";
 import { remediateItemQueue } from "../queues/remediation";
 import { dispatchPlan } from "./run-dispatch";
+import { LIVE_OWNERS_SQL } from "./worker-lock";
 
 export interface ReconcileResult {
   plans: number;
@@ -23,11 +25,16 @@ export async function reconcileRuns(): Promise<ReconcileResult> {
   // Take the item over as a new dispatch (attempts + 1): the lost job, should BullMQ ever run it again, finds the item
   // no longer its own and does nothing; the new job id is not blocked by the old job still held in Redis. The new
   // lease leaves the item alone while its job gets a chance to run.
-  const expired = await db().$queryRaw<{ id: string; plan_id: string; attempts: number; plan_status: string }[]>`
-    UPDATE remediation_item i SET lease_until = now() + make_interval(secs => ${lease}::int), attempts = i.attempts + 1
+  // An item whose executing process died (its worker lock is gone) is taken over at once, without waiting for its lease.
+  const expired = await db().$queryRawUnsafe<{ id: string; plan_id: string; attempts: number; plan_status: string }[]>(
+    `WITH live AS MATERIALIZED (${LIVE_OWNERS_SQL})
+    UPDATE remediation_item i SET lease_until = now() + make_interval(secs => $1::int), attempts = i.attempts + 1, lease_owner = NULL
     FROM remediation_plan p
-    WHERE p.id = i.plan_id AND i.status = 'RUNNING' AND (i.lease_until IS NULL OR i.lease_until < now())
-    RETURNING i.id::text, i.plan_id::text, i.attempts, p.status::text AS plan_status`;
+    WHERE p.id = i.plan_id AND i.status = 'RUNNING'
+      AND (i.lease_until IS NULL OR i.lease_until < now() OR (i.lease_owner IS NOT NULL AND i.lease_owner::bigint NOT IN (SELECT objid FROM live)))
+    RETURNING i.id::text, i.plan_id::text, i.attempts, p.status::text AS plan_status`,
+    lease,
+  );
   const live = expired.filter((i) => i.plan_status === "RUNNING");
   let released = 0;
   for (const item of expired.filter((i) => i.plan_status !== "RUNNING")) {

@@ -1,4 +1,4 @@
-// Group commit for the rows an executing item writes: its load, the start and end of each step, its outcome. A
+// Group commit for the rows an executing item writes: its claim, the start and end of each step, its outcome. A
 // run keeps hundreds of items in flight, each writing a row or two a second; one statement (and one commit) per row
 // cost more CPU than everything else the worker did. Here every kind of write is collected while the previous
 // statement of that kind runs and then sent as one statement for all of them (node-postgres, no Prisma). Each
@@ -82,21 +82,38 @@ export interface ItemRow {
   dependsOn: number[];
 }
 
-const loads = new Batcher<string, ItemRow | null>(async (ids) => {
-  const { rows } = await pgPool().query<{ id: string; plan_id: string; status: string; attempts: number; action: unknown; before: unknown; depends_on: number[] }>({
-    name: "remediation-item-load",
-    text: `SELECT id::text, plan_id::text, status::text, attempts, action, before, depends_on FROM remediation_item WHERE id = ANY($1::uuid[])`,
-    values: [ids],
-  });
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => {
-    const r = byId.get(id);
-    return r ? { id: r.id, planId: r.plan_id, status: r.status, attempts: r.attempts, action: r.action, before: r.before, dependsOn: r.depends_on } : null;
-  });
-});
+export interface ItemClaim {
+  itemId: string;
+  /** The dispatch the job belongs to: the item is claimed only while it is RUNNING under this dispatch. */
+  dispatch: number;
+  /** This process's worker lock key (worker-lock.ts), null when it holds none. */
+  owner: number | null;
+}
 
-/** Reads an item (batched with the other items starting now). */
-export const loadItem = (itemId: string) => loads.submit(itemId);
+const claims = new Batcher<ItemClaim, ItemRow | null>(
+  async (inputs) => {
+    const { rows } = await pgPool().query<{ id: string; plan_id: string; status: string; attempts: number; action: unknown; before: unknown; depends_on: number[] }>({
+      name: "remediation-item-claim",
+      text: `UPDATE remediation_item i SET lease_owner = f.owner
+        FROM jsonb_to_recordset($1::jsonb) AS f(id uuid, dispatch int, owner int)
+        WHERE i.id = f.id AND i.status = 'RUNNING' AND i.attempts = f.dispatch
+        RETURNING i.id::text AS id, i.plan_id::text AS plan_id, i.status::text AS status, i.attempts, i.action, i.before, i.depends_on`,
+      values: [JSON.stringify(inputs.map((c) => ({ id: c.itemId, dispatch: c.dispatch, owner: c.owner })))],
+    });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return inputs.map(({ itemId }) => {
+      const r = byId.get(itemId);
+      return r ? { id: r.id, planId: r.plan_id, status: r.status, attempts: r.attempts, action: r.action, before: r.before, dependsOn: r.depends_on } : null;
+    });
+  },
+  (c) => c.itemId,
+);
+
+/**
+ * Marks an item as executed by this process and reads it; null unless it is RUNNING under the job's dispatch
+ * (batched with the other items starting now).
+ */
+export const claimItem = (claim: ItemClaim) => claims.submit(claim);
 
 export interface StepStart {
   itemId: string;

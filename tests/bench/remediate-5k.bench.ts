@@ -148,7 +148,9 @@ async function oneRun(killHalfWay: boolean): Promise<Outcome> {
       workerCpu += cpuSeconds(worker.pid) - cpuBefore.worker;
       cpuBefore.worker = 0;
       await worker.stop("SIGKILL");
+      const restart = performance.now();
       worker = await startWorkerProcess(workerEnv);
+      console.log(`  worker started again in ${((performance.now() - restart) / 1000).toFixed(1)} s`);
       killed = true;
     }
     if (performance.now() - lastLog > 10_000) {

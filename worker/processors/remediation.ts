@@ -4,11 +4,17 @@ import { env } from "@/core/config/env";
 import { log } from "@/core/log";
 import { producer, remediateItemQueue, remediationReconcileQueue } from "@/core/queues";
 import { executeItem } from "@/core/remediation/execute-item";
+import { releaseWorkerLock } from "@/core/remediation/worker-lock";
 import { reconcileRuns } from "@/core/remediation/run-reconcile";
 import { pruneRunHistory } from "@/core/remediation/run-history";
 import { runQueue } from "../run-queue";
 
-export const startRemediateItemProcessor = () => runQueue(remediateItemQueue, (payload) => executeItem(payload));
+export const startRemediateItemProcessor = () => {
+  const worker = runQueue(remediateItemQueue, (payload) => executeItem(payload));
+  // Its items are left to their leases once it stops (a killed process loses the lock with its connection).
+  worker.on("closed", () => void releaseWorkerLock());
+  return worker;
+};
 
 const SCHEDULER_ID = "remediation-reconcile";
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "remediation_item" ADD COLUMN     "lease_owner" INTEGER;
+
