@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, inject, it } from "vitest";
 import { emulatorRequest, type EmulatorTarget } from "../../support/emulator-http";
 import { loadCore, startInProcessWorker, type InProcessWorker } from "../../support/in-process-worker";
 import { startWorkerProcess, type WorkerProcess } from "../../support/worker-process";
+import { until } from "../../support/until";
 
 const emulator: EmulatorTarget = { url: inject("emulatorUrl"), certFile: inject("emulatorCertFile"), principalId: inject("emulatorPrincipalId") };
 const admin = async (method: string, path: string, body?: unknown) => {
@@ -42,14 +43,6 @@ async function scanOnce(timeoutMs = 90_000) {
   const { requestScan, waitForScan } = await loadCore();
   const { scanId } = await requestScan({ trigger: "test" });
   return waitForScan(scanId, { timeoutMs });
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("scans under faults", () => {

@@ -6,6 +6,7 @@ import { createApprovedPlan } from "../../factories/plans";
 import { loadCore } from "../../support/in-process-worker";
 import { startWorkerProcess, type WorkerProcess } from "../../support/worker-process";
 import { expectExactlyOnce, operator, settled, setUpFleet, waitForPlan, type RemediationSetup } from "./support";
+import { until } from "../../support/until";
 
 const HOUR = "3600";
 const WORKER_ENV = { WORKER_QUEUES: "remediate-item,remediation-reconcile", REMEDIATION_LEASE_SECONDS: HOUR, REMEDIATION_RECONCILE_SECONDS: "1", LOG_LEVEL: "warn" };
@@ -22,14 +23,6 @@ afterAll(async () => {
   await disconnectDb();
   await setup?.emulator.close();
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("a run whose worker is killed, with hour-long leases", () => {
   it("is taken over through the dead process's worker lock and finishes every item exactly once", { timeout: 240_000 }, async () => {

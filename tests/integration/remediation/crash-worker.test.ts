@@ -6,6 +6,7 @@ import { createApprovedPlan } from "../../factories/plans";
 import { loadCore } from "../../support/in-process-worker";
 import { startWorkerProcess, type WorkerProcess } from "../../support/worker-process";
 import { expectExactlyOnce, operator, settled, setUpFleet, waitForPlan, type RemediationSetup } from "./support";
+import { until } from "../../support/until";
 
 const WORKER_ENV = { WORKER_QUEUES: "remediate-item,remediation-reconcile", REMEDIATION_LEASE_SECONDS: "3", REMEDIATION_RECONCILE_SECONDS: "1", LOG_LEVEL: "warn" };
 let setup: RemediationSetup;
@@ -21,14 +22,6 @@ afterAll(async () => {
   await disconnectDb();
   await setup?.emulator.close();
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("a run whose worker is killed", () => {
   it("finishes every item exactly once after SIGKILL and restart, twice", { timeout: 240_000 }, async () => {
