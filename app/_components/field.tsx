@@ -54,13 +54,22 @@ export function Field({
         {label}
       </label>
       {children({ id, ...(invalid ? { "aria-invalid": true as const } : {}), ...(describe ? { "aria-describedby": describe } : {}) })}
+      <HintAndErrors hint={hint} hintId={hintId} errors={errors} errorId={errorId} />
+    </div>
+  );
+}
+
+/** A control's or group's hint and errors, under the ids its aria-describedby names. */
+function HintAndErrors({ hint, hintId, errors, errorId }: { hint?: ReactNode; hintId: string; errors?: string[]; errorId: string }) {
+  return (
+    <>
       {hint !== undefined && hint !== null ? (
         <div id={hintId} className="field-hint">
           {hint}
         </div>
       ) : null}
-      {invalid ? <Errors id={errorId} errors={errors} /> : null}
-    </div>
+      {errors?.length ? <Errors id={errorId} errors={errors} /> : null}
+    </>
   );
 }
 
@@ -94,12 +103,7 @@ export function FieldGroup({
       aria-describedby={describedBy(hint !== undefined && hint !== null && hintId, invalid && errorId)}
     >
       <legend>{legend}</legend>
-      {hint !== undefined && hint !== null ? (
-        <div id={hintId} className="field-hint">
-          {hint}
-        </div>
-      ) : null}
-      {invalid ? <Errors id={errorId} errors={errors} /> : null}
+      <HintAndErrors hint={hint} hintId={hintId} errors={errors} errorId={errorId} />
       {children}
     </fieldset>
   );
