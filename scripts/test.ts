@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { openapiMissing } from "../tests/support/openapi.ts";
 
 const bin = (name: string) => path.join("node_modules", ".bin", name);
 mkdirSync("test-results", { recursive: true });
@@ -63,6 +64,8 @@ for (const stage of stages.filter((s) => only.length === 0 || only.includes(s.na
   }
 }
 
+const notRun = openapiMissing();
+if (notRun) console.log(`\nNOT RUN: ${notRun}`);
 console.log(`\n${failedStages.length ? `Failed stages: ${failedStages.join(", ")}` : "All stages passed"}`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failedStages.length ? 1 : 0);

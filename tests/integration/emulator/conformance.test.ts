@@ -9,9 +9,10 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLE } from "@/emulator/roles";
 import { type RunningEmulator } from "@/emulator/server";
+import { OPENAPI_DIR } from "@/tests/support/openapi";
 import { FLEXGUARD, admin, advance, arm, armClient, pollOperation, startTestEmulator, trafficRecorder, writeTraffic } from "./support";
 
-const OPENAPI = path.resolve("..", "shared", "azure", "openapi", "specification");
+const OPENAPI = path.join(OPENAPI_DIR, "specification");
 const SPECS = {
   graph: path.join(OPENAPI, "resourcegraph/resource-manager/Microsoft.ResourceGraph/stable/2024-04-01/resourcegraph.json"),
   dataProtection: path.join(OPENAPI, "dataprotection/resource-manager/Microsoft.DataProtection/DataProtection/stable/2026-06-01/dataprotection.json"),
