@@ -1,5 +1,6 @@
 // npm run emulator -- --port 4010 --servers 1200 --subscriptions 12 --seed 1 [--host 127.0.0.1]
 //   [--cert-file .flexguard/emulator-cert.pem] [--fleet file.json] [--time-factor 1] [--limits on|off] [--principal <guid>]
+//   [--record-dir <dir>] (every Azure exchange written there in oav's traffic format, for `npm run fidelity`)
 // Prints exactly one line, `listening on https://127.0.0.1:<port>`, once it accepts requests;
 // closes cleanly on SIGTERM/SIGINT.
 import { readFile } from "node:fs/promises";
@@ -21,6 +22,7 @@ const flagsSchema = z.object({
   limits: z.enum(["on", "off"], { error: "--limits must be 'on' or 'off'" }).default("on"),
   principal: z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, "--principal must be a GUID").default(FLEXGUARD_PRINCIPAL_ID),
   log: z.boolean().default(false),
+  "record-dir": z.string().min(1).optional(),
 });
 
 function fail(message: string): never {
@@ -43,6 +45,7 @@ try {
       limits: { type: "string" },
       principal: { type: "string" },
       log: { type: "boolean" },
+      "record-dir": { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -82,6 +85,7 @@ try {
     limits: flags.limits === "on",
     flexguardPrincipalId: flags.principal,
     log: flags.log,
+    recordDir: flags["record-dir"],
   });
 } catch (error) {
   if (error instanceof z.ZodError) {

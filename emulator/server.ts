@@ -20,6 +20,7 @@ import { deploymentRoutes } from "./routes/deployments.ts";
 import { resourceGraphRoutes } from "./routes/resource-graph.ts";
 import { type RequestContext, type Route } from "./routes/types.ts";
 import { EmulatorState } from "./state.ts";
+import { trafficRecorder } from "./traffic.ts";
 import { type Timings } from "./store/store.ts";
 
 export interface EmulatorOptions {
@@ -41,6 +42,8 @@ export interface EmulatorOptions {
   timings?: Partial<Timings>;
   /** Log requests to stderr (pino through Fastify). */
   log?: boolean;
+  /** Write every Azure exchange into this folder in oav's traffic format (emulator/traffic.ts). */
+  recordDir?: string;
 }
 
 export interface RunningEmulator {
@@ -97,8 +100,26 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     // ARM paths are case-insensitive; routing is done by our own table below.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
   });
+  let publicUrl = "";
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  if (options.recordDir) {
+    const recorder = trafficRecorder(options.recordDir, () => publicUrl);
+    app.addHook("onSend", async (request, reply, payload) => {
+      if (!request.url.toLowerCase().startsWith("/_emulator")) {
+        recorder.record({
+          method: request.method,
+          pathAndQuery: request.url,
+          requestHeaders: request.headers,
+          requestBody: typeof request.body === "string" ? request.body : "",
+          status: reply.statusCode,
+          responseHeaders: reply.getHeaders(),
+          responseBody: typeof payload === "string" ? payload : "",
+        });
+      }
+      return payload;
+    });
+  }
 
   app.all("/*", async (request, reply) => {
     const rawBody = typeof request.body === "string" ? request.body : "";
@@ -218,6 +239,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  publicUrl = url;
   return {
     url,
     port,

@@ -24,7 +24,9 @@ export async function startEmulatorProcess(args: EmulatorProcessArgs): Promise<E
   const proc: ChildProcess = spawn(
     process.execPath,
     ["--import", "tsx", "emulator/main.ts", "--port", "0", "--servers", String(args.servers), "--subscriptions", String(args.subscriptions),
-      "--seed", String(args.seed ?? 1), "--cert-file", args.certFile, "--principal", args.principalId, ...(args.extraArgs ?? [])],
+      "--seed", String(args.seed ?? 1), "--cert-file", args.certFile, "--principal", args.principalId,
+      // npm run fidelity: every Azure exchange of the run is kept for Microsoft's validator.
+      ...(process.env.EMULATOR_RECORD_DIR ? ["--record-dir", process.env.EMULATOR_RECORD_DIR] : []), ...(args.extraArgs ?? [])],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const url = await new Promise<string>((resolve, reject) => {

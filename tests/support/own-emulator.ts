@@ -21,7 +21,7 @@ export async function startOwnEmulator(
   options: Omit<EmulatorOptions, "fleet" | "port" | "certFile"> = {},
 ): Promise<OwnEmulator> {
   const certFile = path.join(mkdtempSync(path.join(tmpdir(), "flexguard-emulator-")), "cert.pem");
-  const emulator = await startEmulator({ ...options, port: 0, certFile, fleet: fleet as EmulatorOptions["fleet"] });
+  const emulator = await startEmulator({ recordDir: process.env.EMULATOR_RECORD_DIR || undefined, ...options, port: 0, certFile, fleet: fleet as EmulatorOptions["fleet"] });
   const target = { url: emulator.url, certFile, principalId: FLEXGUARD_PRINCIPAL };
   const loadFleet = async (description: unknown) => {
     const res = await emulatorRequest(target, "POST", "/_emulator/fleet", description);

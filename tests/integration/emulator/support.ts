@@ -18,7 +18,8 @@ export function credentialFor(principalId: string, tenantId = "00000000-0000-400
 }
 
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
-  return startEmulator({ port: 0, seed: 3, servers: 240, subscriptions: 4, ...options });
+  // npm run fidelity: every Azure exchange of the run is kept for Microsoft's validator.
+  return startEmulator({ port: 0, seed: 3, servers: 240, subscriptions: 4, recordDir: process.env.EMULATOR_RECORD_DIR || undefined, ...options });
 }
 
 export interface Exchange {
